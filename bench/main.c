@@ -1,0 +1,159 @@
+/* main.c — `wattle-bench [--table] [--quick] [NAME …]`: runs the named
+ * benchmarks (all when none is named) and prints one JSON object per result. */
+#include "bench.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    void (*run)(wt_bench_ctx *ctx);
+} bench_def;
+
+static const bench_def benches[] = {
+    {"amount", "the amount rule (checked 128-bit multiply-divide) vs a plain 128-bit multiply",
+     wt_bench_amount},
+};
+#define BENCH_COUNT (sizeof benches / sizeof benches[0])
+
+#define RESULTS_MAX 256
+
+typedef struct {
+    char bench[32];
+    char metric[64];
+    char unit[16];
+    char baseline_name[64];
+    double value, baseline, ratio;
+} result;
+
+struct wt_bench_ctx {
+    const char *bench;
+    bool quick;
+    result results[RESULTS_MAX];
+    size_t results_count;
+};
+
+static volatile uint64_t sink;
+void wt_bench_sink_u64(uint64_t value)
+{
+    sink ^= value;
+}
+
+double wt_bench_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool wt_bench_quick(const wt_bench_ctx *ctx)
+{
+    return ctx->quick;
+}
+
+void wt_bench_progress(wt_bench_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", ctx->bench);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void wt_bench_report(wt_bench_ctx *ctx, const char *metric, double value, const char *unit,
+                     double baseline, const char *baseline_name)
+{
+    double ratio = baseline > 0 ? value / baseline : 0;
+    printf("{\"bench\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"unit\":\"%s\","
+           "\"baseline\":%.6g,\"baseline_name\":\"%s\",\"ratio\":%.4f}\n",
+           ctx->bench, metric, value, unit, baseline, baseline_name, ratio);
+    fflush(stdout);
+    if (ctx->results_count < RESULTS_MAX) {
+        result *r = &ctx->results[ctx->results_count++];
+        snprintf(r->bench, sizeof r->bench, "%s", ctx->bench);
+        snprintf(r->metric, sizeof r->metric, "%s", metric);
+        snprintf(r->unit, sizeof r->unit, "%s", unit);
+        snprintf(r->baseline_name, sizeof r->baseline_name, "%s", baseline_name);
+        r->value = value;
+        r->baseline = baseline;
+        r->ratio = ratio;
+    }
+}
+
+static void print_table(const wt_bench_ctx *ctx)
+{
+    fprintf(stderr, "\n| bench | metric | value | unit | baseline (same run) | ratio |\n"
+                    "| --- | --- | ---: | --- | --- | ---: |\n");
+    for (size_t i = 0; i < ctx->results_count; i++) {
+        const result *r = &ctx->results[i];
+        fprintf(stderr, "| %s | %s | %.4g | %s | %.4g (%s) | %.3f |\n", r->bench, r->metric,
+                r->value, r->unit, r->baseline, r->baseline_name, r->ratio);
+    }
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: wattle-bench [--table] [--quick] [NAME ...]\n\n"
+                 "Runs the named benchmarks (all when none is named) and prints one JSON\n"
+                 "object per result line on stdout. Each result carries an in-run baseline\n"
+                 "in the same unit and ratio = value / baseline.\n\n"
+                 "  --table   also print a Markdown table of all results on stderr\n"
+                 "  --quick   small sizes: checks the benchmarks run, figures mean little\n"
+                 "  --list    list the benchmarks\n\nbenchmarks:\n");
+    for (size_t i = 0; i < BENCH_COUNT; i++)
+        fprintf(out, "  %-10s %s\n", benches[i].name, benches[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    static wt_bench_ctx ctx;
+    bool table = false;
+    const char *names[BENCH_COUNT + 1];
+    size_t names_count = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--list") == 0) {
+            for (size_t b = 0; b < BENCH_COUNT; b++)
+                printf("%s\n", benches[b].name);
+            return 0;
+        } else if (strcmp(argv[i], "--table") == 0) {
+            table = true;
+        } else if (strcmp(argv[i], "--quick") == 0) {
+            ctx.quick = true;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "wattle-bench: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        } else {
+            size_t b = 0;
+            while (b < BENCH_COUNT && strcmp(benches[b].name, argv[i]) != 0)
+                b++;
+            if (b == BENCH_COUNT) {
+                fprintf(stderr, "wattle-bench: no benchmark named '%s'\n", argv[i]);
+                usage(stderr);
+                return 2;
+            }
+            if (names_count < BENCH_COUNT)
+                names[names_count++] = benches[b].name;
+        }
+    }
+    for (size_t b = 0; b < BENCH_COUNT; b++) {
+        bool selected = names_count == 0;
+        for (size_t n = 0; n < names_count; n++)
+            selected = selected || strcmp(names[n], benches[b].name) == 0;
+        if (!selected)
+            continue;
+        ctx.bench = benches[b].name;
+        benches[b].run(&ctx);
+    }
+    if (table)
+        print_table(&ctx);
+    return 0;
+}

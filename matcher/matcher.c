@@ -1,0 +1,2 @@
+/* matcher.c — placeholder until issue 4 lands. */
+#include "matcher.h"

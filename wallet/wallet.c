@@ -1,0 +1,2 @@
+/* wallet.c — placeholder until issue 3 lands. */
+#include "wallet.h"
