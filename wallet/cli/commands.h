@@ -1,0 +1,19 @@
+/*
+ * commands.h — the command groups of `wattle` (private to the program).
+ * Each group gets argv starting at its own name (argv[0] = "key", …) and
+ * returns the process exit status: 0 success, 1 a negative answer (invalid
+ * signature, failed audit), 2 malformed input or usage, with a message on
+ * stderr that names what was wrong.
+ */
+#ifndef WATTLE_CLI_COMMANDS_H
+#define WATTLE_CLI_COMMANDS_H
+
+#include <stdio.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} wt_cli_command;
+
+#endif /* WATTLE_CLI_COMMANDS_H */
