@@ -178,6 +178,41 @@ wt_err wt_hex_decode(uint8_t *out, size_t out_len, const char *text);
  * receives the byte count. */
 wt_err wt_hex_decode_any(uint8_t *out, size_t *out_len, size_t out_cap, const char *text);
 
+/* ------------------------------------------------------------ big-endian */
+
+/* Fixed-width big-endian integers, the byte order of every wattle wire
+ * format (transactions, blocks, chain parameters). */
+static inline void wt_put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void wt_put_be32(uint8_t *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+static inline void wt_put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+static inline uint16_t wt_get_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static inline uint32_t wt_get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t wt_get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
 /* ------------------------------------------------------- time (platform) */
 
 /* Unix time in ms, UTC. Reads the real clock: not for the pure core. */
