@@ -90,7 +90,20 @@
     X(WT_ERR_BAD_REQUEST, "bad_request", "the request is malformed")                               \
     X(WT_ERR_TOO_LARGE, "too_large", "the request is larger than allowed")                         \
     X(WT_ERR_TIMEOUT, "timeout", "the operation timed out")                                        \
-    X(WT_ERR_UNAVAILABLE, "unavailable", "the service is not reachable")
+    X(WT_ERR_UNAVAILABLE, "unavailable", "the service is not reachable")                           \
+    /* meter bridge */                                                                             \
+    X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
+    X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \
+    X(WT_ERR_TELEGRAM_TOO_LONG, "telegram_too_long", "the telegram is longer than allowed")        \
+    X(WT_ERR_LINE_TOO_LONG, "line_too_long", "a telegram line is longer than allowed")             \
+    X(WT_ERR_BAD_OBIS, "bad_obis", "an OBIS code is malformed")                                    \
+    X(WT_ERR_BAD_TELEGRAM, "bad_telegram", "the telegram does not follow its format")              \
+    X(WT_ERR_BAD_METER_VALUE, "bad_meter_value", "a meter value or its unit is malformed")         \
+    X(WT_ERR_TOO_MANY_VALUES, "too_many_values", "the telegram has more values than allowed")      \
+    X(WT_ERR_SML_BAD_ESCAPE, "sml_bad_escape", "an SML escape sequence is invalid")                \
+    X(WT_ERR_BAD_SML, "bad_sml", "the SML message structure is invalid")                           \
+    X(WT_ERR_BAD_JSON, "bad_json", "the message is not valid JSON")                                \
+    X(WT_ERR_NO_METER_VALUES, "no_meter_values", "the message carries no meter values")
 
 typedef enum {
 #define WT_ERR_ENUM_(id, name, msg) id,
