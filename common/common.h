@@ -72,6 +72,8 @@
     X(WT_ERR_DUPLICATE_ID, "duplicate_id", "two orders share an id")                               \
     X(WT_ERR_BAD_K, "bad_k", "k must be in [0, 1]")                                                \
     X(WT_ERR_BAD_CSV, "bad_csv", "the CSV input is malformed")                                     \
+    X(WT_ERR_BAD_ZONE_TREE, "bad_zone_tree", "the zone tree is malformed")                         \
+    X(WT_ERR_BAD_FEE, "bad_fee", "a grid fee is outside [0, ceiling]")                             \
     /* ledger */                                                                                   \
     X(WT_ERR_BAD_NONCE, "bad_nonce", "the nonce is not the sender's previous nonce + 1")           \
     X(WT_ERR_EXPIRED, "expired", "the transaction has expired")                                    \
