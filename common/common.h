@@ -88,6 +88,13 @@
     X(WT_ERR_ORDER_NOT_FOUND, "order_not_found", "no open order with that id")                     \
     X(WT_ERR_DUPLICATE_TX, "duplicate_tx", "the transaction is already in the ledger")             \
     X(WT_ERR_CAPACITY, "capacity", "a configured capacity limit was reached")                      \
+    X(WT_ERR_NOT_OWNER, "not_owner", "the order belongs to another account")                       \
+    X(WT_ERR_DUPLICATE_READING, "duplicate_reading", "the meter already reported that interval")   \
+    X(WT_ERR_INTERVAL_CLOSED, "interval_closed", "that interval is already closed or settled")     \
+    X(WT_ERR_UNKNOWN_PAYMENT, "unknown_payment", "no refundable payment with that txid")           \
+    X(WT_ERR_REFUND_EXCEEDS_PAYMENT, "refund_exceeds_payment",                                     \
+      "the refunds would exceed the original payment")                                             \
+    X(WT_ERR_REQUEST_ALREADY_PAID, "request_already_paid", "that payment request is already paid") \
     /* engine and front ends */                                                                    \
     X(WT_ERR_BAD_REQUEST, "bad_request", "the request is malformed")                               \
     X(WT_ERR_TOO_LARGE, "too_large", "the request is larger than allowed")                         \
