@@ -65,6 +65,7 @@
     X(WT_ERR_TX_VERSION, "tx_bad_version", "the transaction version is unknown")                   \
     X(WT_ERR_TX_TYPE, "tx_bad_type", "the transaction type is unknown")                            \
     X(WT_ERR_TX_FIELD, "tx_bad_field", "a transaction field is out of range or not canonical")     \
+    X(WT_ERR_FILE_EXISTS, "file_exists", "the file already exists and is never overwritten")       \
     /* matcher */                                                                                  \
     X(WT_ERR_BAD_ENERGY, "bad_energy", "energy must be a positive number of mWh")                  \
     X(WT_ERR_BAD_PRICE, "bad_price", "price is outside [0, ceiling]")                              \
