@@ -101,6 +101,11 @@
     X(WT_ERR_TOO_LARGE, "too_large", "the request is larger than allowed")                         \
     X(WT_ERR_TIMEOUT, "timeout", "the operation timed out")                                        \
     X(WT_ERR_UNAVAILABLE, "unavailable", "the service is not reachable")                           \
+    X(WT_ERR_NOT_A_STORE, "not_a_store", "the file is not a wattle ledger store")                  \
+    X(WT_ERR_STORE_VERSION, "store_version", "the store's schema version cannot be used here")     \
+    X(WT_ERR_STORE_CORRUPT, "store_corrupt", "the ledger store is damaged or holds a bad row")     \
+    X(WT_ERR_BAD_SEQ, "bad_seq", "the sequence numbers do not continue the stored ledger")         \
+    X(WT_ERR_BAD_HEIGHT, "bad_height", "the block height does not continue the stored chain")      \
     /* meter bridge */                                                                             \
     X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
     X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \
