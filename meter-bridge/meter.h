@@ -1,9 +1,36 @@
 /*
- * meter.h — what the meter bridge promises (issue 7; not built yet): strict
- * parsers for DSMR P1, SML, Tasmota JSON and SunSpec Modbus that report what
- * was wrong without stopping; per-interval import/export in mWh from
- * cumulative registers; one signed READINGS transaction per interval per
- * gateway; a store-and-forward queue that loses nothing.
+ * meter.h — what the meter bridge promises.
+ *
+ * Built so far (issue 7, parser part): strict, pure parsers for the three
+ * text/binary protocols that German, Dutch, Belgian and Luxembourg meters and
+ * Tasmota devices speak — DSMR P1 telegrams, SML transport frames and Tasmota
+ * MQTT JSON — each turning one telegram/message into one wt_meter_reading of
+ * OBIS-named integer values in wattle's units, and each reporting precisely
+ * what was wrong (a wt_err plus a short detail text) without stopping: the
+ * next telegram in the same byte stream still parses. `wattle-meter parse`
+ * prints them as JSON lines.
+ *
+ * Still to come with the engine (not in this header yet): SunSpec Modbus,
+ * the serial/TCP/MQTT inputs, per-interval import/export in mWh from
+ * cumulative registers, one signed READINGS transaction per interval per
+ * gateway, and a store-and-forward queue that loses nothing.
+ *
+ * Conventions (those of common.h):
+ *  - Argument order: outputs, then in/outs, then inputs; a length right
+ *    after its buffer.
+ *  - Functions return wt_err and zero their outputs before the first check.
+ *  - DSMR and SML parsing is pure and allocation-free over caller memory
+ *    (a wt_meter_reading is ~10 KiB: keep it static or on the heap in
+ *    tight stacks). Tasmota parsing allocates inside jansson and frees
+ *    before returning.
+ *  - Values are int64 in the smallest unit of their quantity: energy mWh,
+ *    power mW, reactive energy mvarh, reactive power mvar, apparent power
+ *    mVA / energy mVAh, voltage mV, current mA, frequency mHz, gas or water
+ *    volume dm³, time s; finer readings (7 decimals of kWh, SML scaler -4
+ *    on Wh) are truncated toward zero. Identifiers and anything without a
+ *    known unit stay text, exactly as the meter wrote it.
+ *  - Input bytes are untrusted: every length is checked; no input can make
+ *    these functions crash, loop forever or read outside the buffer.
  * May use: common, wallet.
  */
 #ifndef WATTLE_METER_H
@@ -11,5 +38,234 @@
 
 #include "common.h"
 #include "wallet.h"
+
+/* ------------------------------------------------------------------ OBIS */
+
+/* An OBIS code A-B:C.D.E*F (IEC 62056-61). F is 255 when not written. */
+typedef struct {
+    uint8_t a, b, c, d, e, f;
+} wt_obis;
+
+/* "255-255:255.255.255*254" plus NUL. */
+#define WT_OBIS_TEXT_BYTES 24
+
+/*
+ * Parse an OBIS code at the start of text[0..text_len): "A-B:C.D.E" with an
+ * optional "*F" or ".F", also accepting ':' in place of '.' between C, D and E
+ * (a typo printed in the DSMR 4.0 specification and copied by meters).
+ * *used receives the bytes consumed. WT_ERR_BAD_OBIS when no code starts
+ * there or a group exceeds 255.
+ */
+wt_err wt_obis_parse(wt_obis *obis, size_t *used, const char *text, size_t text_len);
+/* "A-B:C.D.E", with "*F" appended only when F != 255. */
+void wt_obis_format(char out[WT_OBIS_TEXT_BYTES], wt_obis obis);
+/* Build a code from its groups (F = 255). */
+wt_obis wt_obis_make(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e);
+bool wt_obis_equal(wt_obis x, wt_obis y);
+
+/* ---------------------------------------------------------- one reading */
+
+typedef enum {
+    WT_METER_FORMAT_DSMR = 1,
+    WT_METER_FORMAT_SML,
+    WT_METER_FORMAT_TASMOTA,
+} wt_meter_format;
+/* "dsmr", "sml", "tasmota". Never NULL. */
+const char *wt_meter_format_name(wt_meter_format format);
+
+/* The unit of an integer value: the smallest unit of its quantity. */
+typedef enum {
+    WT_UNIT_NONE = 0, /* a count or an enumeration */
+    WT_UNIT_MWH,      /* energy, milliwatt-hour */
+    WT_UNIT_MW,       /* active power, milliwatt */
+    WT_UNIT_MVARH,    /* reactive energy, millivar-hour */
+    WT_UNIT_MVAR,     /* reactive power, millivar */
+    WT_UNIT_MVAH,     /* apparent energy, millivolt-ampere-hour */
+    WT_UNIT_MVA,      /* apparent power, millivolt-ampere */
+    WT_UNIT_MV,       /* voltage, millivolt */
+    WT_UNIT_MA,       /* current, milliampere */
+    WT_UNIT_MHZ,      /* frequency, millihertz */
+    WT_UNIT_DM3,      /* volume (gas, water), cubic decimetre = litre */
+    WT_UNIT_S,        /* duration, second */
+    WT_UNIT_COUNT_
+} wt_meter_unit;
+/* "mWh", "mW", …; "" for WT_UNIT_NONE. Never NULL. */
+const char *wt_meter_unit_name(wt_meter_unit unit);
+
+typedef enum {
+    WT_METER_VALUE_INT = 1, /* value_int in `unit` */
+    WT_METER_VALUE_TEXT,    /* text: an identifier, or a value without a known unit */
+} wt_meter_value_kind;
+
+typedef struct {
+    wt_obis obis;
+    uint8_t kind; /* wt_meter_value_kind */
+    uint8_t unit; /* wt_meter_unit, for WT_METER_VALUE_INT */
+    uint16_t text_len;
+    uint32_t text_offset; /* into the reading's text[] for WT_METER_VALUE_TEXT */
+    int64_t value_int;
+} wt_meter_value;
+
+typedef enum {
+    WT_METER_CRC_NONE = 0, /* the format carries no CRC (DSMR 2.2/3, Tasmota) */
+    WT_METER_CRC_OK,
+    WT_METER_CRC_MISMATCH, /* only with WT_METER_IGNORE_CRC */
+} wt_meter_crc;
+/* "none", "ok", "mismatch". Never NULL. */
+const char *wt_meter_crc_name(wt_meter_crc crc);
+
+#define WT_METER_VALUES_MAX     128
+#define WT_METER_TEXT_BYTES_MAX 4096 /* all text values of one reading */
+#define WT_METER_REPORTED_ID_BYTES_MAX                                                             \
+    96 /* as the meter names itself; DSMR 96.1.1 allows 96 hex digits (wallet.h registers ids of   \
+          up to WT_METER_ID_BYTES_MAX) */
+#define WT_METER_VERSION_BYTES_MAX 16
+#define WT_METER_DETAIL_BYTES      112
+_Static_assert(WT_METER_TEXT_BYTES_MAX <= UINT16_MAX, "text lengths fit u16");
+
+/*
+ * One telegram (DSMR), one GetList response (SML) or one message (Tasmota).
+ * Values keep the order of the input; each OBIS code appears at most once.
+ */
+typedef struct {
+    uint8_t format; /* wt_meter_format */
+    uint8_t crc;    /* wt_meter_crc */
+    bool has_version, has_meter_id, has_time;
+    bool has_sec_index;                                /* SML: seconds since meter start */
+    char version[WT_METER_VERSION_BYTES_MAX + 1];      /* as the meter writes it ("50", "42") */
+    char meter_id[WT_METER_REPORTED_ID_BYTES_MAX + 1]; /* see each parser for its source */
+    int64_t t_ms;                                      /* Unix ms UTC, when has_time */
+    uint32_t sec_index;                                /* when has_sec_index */
+    uint32_t values_count;
+    wt_meter_value values[WT_METER_VALUES_MAX];
+    uint32_t text_used;
+    char text[WT_METER_TEXT_BYTES_MAX];
+    /* On an error: what was wrong and where, for people ("line 12: …"). */
+    char detail[WT_METER_DETAIL_BYTES];
+} wt_meter_reading;
+
+/* The value with this code, or NULL. */
+const wt_meter_value *wt_meter_reading_find(const wt_meter_reading *reading, wt_obis obis);
+/* Pointer to a text value's bytes (not NUL-terminated; use value->text_len). */
+const char *wt_meter_value_text(const wt_meter_reading *reading, const wt_meter_value *value);
+
+/*
+ * The JSON line of `wattle-meter parse` (no newline), NUL-terminated:
+ *   {"format":"dsmr","version":"50"|null,"meter_id":"…"|null,"t_ms":…|null,
+ *    "crc":"ok"|"none"|"mismatch","values":{"1-0:1.8.1":4426000,"0-0:96.14.0":"0002",…}}
+ * WT_ERR_BUFFER_TOO_SMALL when out_cap is not enough (64 KiB always is).
+ */
+wt_err wt_meter_reading_json(char *out, size_t out_cap, size_t *out_len,
+                             const wt_meter_reading *reading);
+/* {"error":{"code":"crc_mismatch","message":"…: detail"}} for err. */
+wt_err wt_meter_error_json(char *out, size_t out_cap, size_t *out_len, wt_err err,
+                           const char *detail);
+
+/*
+ * Exact decimal scaling shared by the parsers: the number text[0..text_len)
+ * (optional '-', digits, optional '.' and digits, optional exponent e±N as in
+ * JSON) times 10^exp10, truncated toward zero to an integer.
+ * WT_ERR_BAD_NUMBER on any other text, WT_ERR_OVERFLOW out of int64.
+ */
+wt_err wt_meter_decimal_scale(int64_t *out, const char *text, size_t text_len, int exp10);
+
+/* ------------------------------------------------------------- parsers */
+
+/* Parser flags. */
+#define WT_METER_IGNORE_CRC 1u /* parse a telegram whose CRC does not match */
+
+/*
+ * The streaming contract shared by wt_dsmr_next and wt_sml_next: `buf` holds
+ * bytes read so far from a stream (a serial port, a file); `at_end` says no
+ * more will come. Each call looks for the first telegram in buf and sets
+ * *used to the bytes the caller may drop afterwards (never more than
+ * buf_len):
+ *   WT_OK                 a telegram was parsed into *reading;
+ *   WT_ERR_NOT_FOUND      no complete telegram yet: drop *used bytes (garbage
+ *                         before a start), keep the rest, read more and call
+ *                         again; with at_end, nothing more is in buf;
+ *   any other error       a telegram (or a run of bytes that started like one)
+ *                         was bad: drop *used bytes, report, call again.
+ * *used > 0 on every return except WT_ERR_NOT_FOUND with nothing to drop
+ * (and the SML case below), so a caller that loops while used > 0 always
+ * terminates. A buffer of WT_DSMR_TELEGRAM_BYTES_MAX + WT_DSMR_LINE_BYTES_MAX
+ * (DSMR) or WT_SML_FRAME_BYTES_MAX + 16 (SML) bytes always makes progress.
+ */
+
+/* DSMR P1: limits of one telegram. */
+#define WT_DSMR_LINE_BYTES_MAX     2560 /* a 1024-character text message is 2048 hex digits */
+#define WT_DSMR_TELEGRAM_BYTES_MAX 16384
+
+/*
+ * DSMR P1 (2.2, 3, 4.x, 5.0.2, Belgian e-MUCS, Luxembourg, and the
+ * DSMR-like EasyMeter/Hungarian variants): a telegram runs from a header
+ * line "/XXX…" (three letters) to the line "!" + CRC (1–4 hex digits, CRC-16/ARC over
+ * '/' … '!' with every line ending counted as CR LF, so LF-only files check
+ * too); "!" alone = no CRC (2.2/3). Bytes outside telegrams are skipped.
+ * Version: 1-3:0.2.8, else 0-0:96.1.4, else none. meter_id: 0-0:96.1.1,
+ * else 0-0:96.1.0, 0-0:42.0.0, 1-0:0.0.0, 0-0:96.1.255 — decoded from hex
+ * when that gives printable ASCII, else as written. t_ms: 0-0:1.0.0
+ * (YYMMDDhhmmss + S/W, Central European time; none when absent or not a
+ * real date). Log objects (1-0:99.97.0, 0-0:98.1.0) are checked for
+ * parentheses but not reported.
+ */
+wt_err wt_dsmr_next(wt_meter_reading *reading, size_t *used, const uint8_t *buf, size_t buf_len,
+                    bool at_end, unsigned flags);
+
+/* SML: limit of one transport frame (escaped, as on the wire). */
+#define WT_SML_FRAME_BYTES_MAX 16384
+
+/*
+ * SML 1.04 over its transport protocol: 1b1b1b1b 01010101 … 1b1b1b1b 1a NN
+ * CRC16 (CRC-16/X-25 over the whole frame up to NN, sent low byte first), with
+ * 1b1b1b1b in the payload escaped as 1b1b1b1b 1b1b1b1b. One frame may hold
+ * several GetList responses: each call returns the one numbered *list_index
+ * (start with 0); when another follows, the call returns WT_OK with *used = 0
+ * and *list_index advanced, so the next call with the same bytes reads it
+ * (the frame is unescaped and its CRC checked again; frames are short);
+ * otherwise *list_index is reset to 0. A frame without any GetList response
+ * gives WT_ERR_NOT_FOUND with *used past it. meter_id: the
+ * server id in lower-case hex. t_ms: the list's actSensorTime when it is a
+ * UTC timestamp (most meters send only a seconds index: sec_index).
+ * Values: each list entry; integers scaled by 10^scaler into the units
+ * above, octet strings as text (printable ASCII as is, else hex).
+ */
+wt_err wt_sml_next(wt_meter_reading *reading, size_t *used, size_t *list_index, const uint8_t *buf,
+                   size_t buf_len, bool at_end, unsigned flags);
+
+/*
+ * Tasmota MQTT JSON: one message, e.g. the payload of tele/<device>/SENSOR.
+ * The ENERGY object gives Total/TotalTariff/ExportActive/ExportTariff
+ * (kWh) → 1-0:1.8.0/1.8.1…/2.8.0/2.8.1…, Power (W) → 1-0:1.7.0 (arrays →
+ * phases 21/41/61.7.0), Voltage, Current, Frequency, ApparentPower,
+ * ReactivePower likewise; Today/Yesterday/Factor have no OBIS code and are
+ * checked but not reported. Every other object (an SML script's "SML",
+ * "MT175", …) is searched key by key through `map` (NULL: the built-in
+ * names such as Total_in, Total_out, Power_curr, and keys spelt like
+ * OBIS, "1_8_0" / "1.8.0"). Numbers are converted from their JSON text, so
+ * 1234.567 kWh is exactly 1234567000 mWh. meter_id: the <device> part of
+ * `topic` when given (may be NULL). t_ms: "Time" when it carries a UTC
+ * offset or Z, else none (Tasmota's Time is local time).
+ */
+typedef struct {
+    const char *key;  /* JSON key, compared case-insensitively */
+    wt_obis obis;     /* where its value goes */
+    const char *unit; /* the unit the value is written in: "kWh", "W", "V", … */
+} wt_tasmota_key;
+
+#define WT_TASMOTA_PAYLOAD_BYTES_MAX 16384
+
+wt_err wt_tasmota_parse(wt_meter_reading *reading, const char *payload, size_t payload_len,
+                        const char *topic, const wt_tasmota_key *map, size_t map_len);
+
+/*
+ * Convert a value written in `unit` (as in telegrams: "kWh", "kW", "m3",
+ * "V", "A", "GJ", …, any case) into wattle's smallest unit: *exp10 is the
+ * power of ten to scale by, *out_unit the result's unit. GJ and MJ are heat
+ * energy: they scale to J (exp10 9 / 6) and *joules is set, since mWh = J/3.6
+ * needs a division. false for a unit not in the table.
+ */
+bool wt_meter_unit_lookup(wt_meter_unit *out_unit, int *exp10, bool *joules, const char *unit,
+                          size_t unit_len);
 
 #endif /* WATTLE_METER_H */

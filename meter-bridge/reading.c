@@ -1,0 +1,236 @@
+/*
+ * reading.c — filling a wt_meter_reading, and writing it (or an error) as the
+ * one JSON line of `wattle-meter parse`.
+ */
+#include "meter_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void wt_meter_reading_reset(wt_meter_reading *reading, wt_meter_format format)
+{
+    WT_ASSERT(reading != NULL);
+    memset(reading, 0, sizeof *reading);
+    reading->format = (uint8_t)format;
+}
+
+void wt_meter_detail(wt_meter_reading *reading, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reading->detail, sizeof reading->detail, fmt, ap);
+    va_end(ap);
+}
+
+bool wt_meter_copy_field(char *field, size_t cap, const char *text, size_t text_len)
+{
+    field[0] = '\0';
+    if (text_len + 1 > cap)
+        return false;
+    memcpy(field, text, text_len);
+    field[text_len] = '\0';
+    return true;
+}
+
+const wt_meter_value *wt_meter_reading_find(const wt_meter_reading *reading, wt_obis obis)
+{
+    for (uint32_t i = 0; i < reading->values_count; i++)
+        if (wt_obis_equal(reading->values[i].obis, obis))
+            return &reading->values[i];
+    return NULL;
+}
+
+const char *wt_meter_value_text(const wt_meter_reading *reading, const wt_meter_value *value)
+{
+    WT_ASSERT(value->kind == WT_METER_VALUE_TEXT);
+    WT_ASSERT((size_t)value->text_offset + value->text_len <= reading->text_used);
+    return reading->text + value->text_offset;
+}
+
+static wt_err add_slot(wt_meter_value **slot, wt_meter_reading *reading, wt_obis obis)
+{
+    *slot = NULL;
+    if (wt_meter_reading_find(reading, obis) != NULL) {
+        char code[WT_OBIS_TEXT_BYTES];
+        wt_obis_format(code, obis);
+        wt_meter_detail(reading, "OBIS code %s appears twice", code);
+        return WT_ERR_BAD_TELEGRAM;
+    }
+    if (reading->values_count == WT_METER_VALUES_MAX) {
+        wt_meter_detail(reading, "more than %d values", WT_METER_VALUES_MAX);
+        return WT_ERR_TOO_MANY_VALUES;
+    }
+    *slot = &reading->values[reading->values_count];
+    **slot = (wt_meter_value){.obis = obis};
+    return WT_OK;
+}
+
+wt_err wt_meter_reading_add_int(wt_meter_reading *reading, wt_obis obis, int64_t value,
+                                wt_meter_unit unit)
+{
+    wt_meter_value *v;
+    wt_err err = add_slot(&v, reading, obis);
+    if (err != WT_OK)
+        return err;
+    v->kind = WT_METER_VALUE_INT;
+    v->unit = (uint8_t)unit;
+    v->value_int = value;
+    reading->values_count++;
+    return WT_OK;
+}
+
+wt_err wt_meter_reading_add_text(wt_meter_reading *reading, wt_obis obis, const char *text,
+                                 size_t text_len)
+{
+    wt_meter_value *v;
+    wt_err err = add_slot(&v, reading, obis);
+    if (err != WT_OK)
+        return err;
+    if (text_len > WT_METER_TEXT_BYTES_MAX - reading->text_used) {
+        wt_meter_detail(reading, "text values longer than %d bytes in all",
+                        WT_METER_TEXT_BYTES_MAX);
+        return WT_ERR_TOO_MANY_VALUES;
+    }
+    v->kind = WT_METER_VALUE_TEXT;
+    v->text_offset = reading->text_used;
+    v->text_len = (uint16_t)text_len;
+    if (text_len > 0)
+        memcpy(reading->text + reading->text_used, text, text_len);
+    reading->text_used += (uint32_t)text_len;
+    reading->values_count++;
+    return WT_OK;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+typedef struct {
+    char *out;
+    size_t cap, len;
+    bool overflow;
+} json_buf;
+
+static void put_raw(json_buf *b, const char *s, size_t n)
+{
+    if (b->overflow || n >= b->cap - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->out + b->len, s, n);
+    b->len += n;
+    b->out[b->len] = '\0';
+}
+
+static void put_cstr(json_buf *b, const char *s)
+{
+    put_raw(b, s, strlen(s));
+}
+
+static void put_string(json_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    put_raw(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            put_raw(b, esc, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put_raw(b, esc, 6);
+        } else if (c >= 0x80) {
+            /* Parsers only store ASCII text; anything else is shown as \u00XX
+             * so the line stays valid UTF-8 whatever the input was. */
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put_raw(b, esc, 6);
+        } else {
+            put_raw(b, (const char *)&s[i], 1);
+        }
+    }
+    put_raw(b, "\"", 1);
+}
+
+static void put_i64(json_buf *b, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    put_raw(b, num, (size_t)n);
+}
+
+static wt_err finish(json_buf *b, size_t *out_len)
+{
+    if (b->overflow) {
+        if (b->cap > 0)
+            b->out[0] = '\0';
+        return WT_ERR_BUFFER_TOO_SMALL;
+    }
+    *out_len = b->len;
+    return WT_OK;
+}
+
+wt_err wt_meter_reading_json(char *out, size_t out_cap, size_t *out_len, const wt_meter_reading *r)
+{
+    *out_len = 0;
+    json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
+    if (out_cap > 0)
+        out[0] = '\0';
+    put_cstr(&b, "{\"format\":");
+    const char *format = wt_meter_format_name((wt_meter_format)r->format);
+    put_string(&b, format, strlen(format));
+    put_cstr(&b, ",\"version\":");
+    if (r->has_version)
+        put_string(&b, r->version, strlen(r->version));
+    else
+        put_cstr(&b, "null");
+    put_cstr(&b, ",\"meter_id\":");
+    if (r->has_meter_id)
+        put_string(&b, r->meter_id, strlen(r->meter_id));
+    else
+        put_cstr(&b, "null");
+    put_cstr(&b, ",\"t_ms\":");
+    if (r->has_time)
+        put_i64(&b, r->t_ms);
+    else
+        put_cstr(&b, "null");
+    put_cstr(&b, ",\"crc\":\"");
+    put_cstr(&b, wt_meter_crc_name((wt_meter_crc)r->crc));
+    put_cstr(&b, "\",\"values\":{");
+    for (uint32_t i = 0; i < r->values_count; i++) {
+        const wt_meter_value *v = &r->values[i];
+        char code[WT_OBIS_TEXT_BYTES];
+        wt_obis_format(code, v->obis);
+        if (i > 0)
+            put_raw(&b, ",", 1);
+        put_string(&b, code, strlen(code));
+        put_raw(&b, ":", 1);
+        if (v->kind == WT_METER_VALUE_INT)
+            put_i64(&b, v->value_int);
+        else
+            put_string(&b, wt_meter_value_text(r, v), v->text_len);
+    }
+    put_cstr(&b, "}}");
+    return finish(&b, out_len);
+}
+
+wt_err wt_meter_error_json(char *out, size_t out_cap, size_t *out_len, wt_err err,
+                           const char *detail)
+{
+    *out_len = 0;
+    json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
+    if (out_cap > 0)
+        out[0] = '\0';
+    const char *name = wt_errname(err);
+    const char *msg = wt_strerror(err);
+    put_cstr(&b, "{\"error\":{\"code\":");
+    put_string(&b, name, strlen(name));
+    put_cstr(&b, ",\"message\":");
+    char text[256];
+    if (detail != NULL && detail[0] != '\0')
+        snprintf(text, sizeof text, "%s: %s", msg, detail);
+    else
+        snprintf(text, sizeof text, "%s", msg);
+    put_string(&b, text, strlen(text));
+    put_cstr(&b, "}}");
+    return finish(&b, out_len);
+}
