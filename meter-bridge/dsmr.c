@@ -421,10 +421,26 @@ wt_err wt_dsmr_next(wt_meter_reading *reading, size_t *used, const uint8_t *buf,
         if (window > WT_DSMR_LINE_BYTES_MAX + 2)
             window = WT_DSMR_LINE_BYTES_MAX + 2;
         const uint8_t *nl = window > 0 ? memchr(buf + p, '\n', window) : NULL;
-        size_t line_end = nl != NULL ? (size_t)(nl - buf) : buf_len;
+        size_t line_end = nl != NULL ? (size_t)(nl - buf) : p + window;
         size_t content = line_end - p;
         if (content > 0 && buf[line_end - 1] == '\r')
             content--;
+        /* A telegram cut off mid-line runs straight into the next header:
+         * "…(0001/ISK5\2M550T…". Inside a line only the stricter form with
+         * the baud-rate digit counts, so text like "(a/b)" is left alone. */
+        if (p > start && content > 1) {
+            const uint8_t *slash = memchr(buf + p + 1, '/', content - 1);
+            while (slash != NULL) {
+                size_t at = (size_t)(slash - buf);
+                if (at + 4 < buf_len && header_at(buf, buf_len, at) == HEADER_YES &&
+                    is_digit(buf[at + 4])) {
+                    wt_meter_detail(reading, "a new telegram starts in line %zu", line_no);
+                    *used = at;
+                    return WT_ERR_TELEGRAM_TRUNCATED;
+                }
+                slash = memchr(slash + 1, '/', p + content - at - 1);
+            }
+        }
         if (content > WT_DSMR_LINE_BYTES_MAX) {
             wt_meter_detail(reading, "line %zu is longer than %d bytes", line_no,
                             WT_DSMR_LINE_BYTES_MAX);

@@ -70,7 +70,7 @@ static frame_status frame_read(wt_meter_reading *r, uint8_t *payload, size_t *pa
             continue;
         }
         if (memcmp(x, start_seq + 4, 4) == 0) {
-            wt_meter_detail(r, "a new frame starts at byte %zu before this one ended", e);
+            wt_meter_detail(r, "a new frame starts before this one ended");
             *err = WT_ERR_TELEGRAM_TRUNCATED;
             *frame_end = e;
             return FRAME_ERROR;
@@ -323,12 +323,12 @@ static wt_err read_entry(wt_meter_reading *r, reader *rd)
     tl t;
     size_t at = rd->at;
     if (!tl_read(rd, &t) || t.type != TL_LIST || t.len != 7) {
-        wt_meter_detail(r, "byte %zu: a list entry is not a list of 7", at);
+        wt_meter_detail(r, "frame byte %zu: a list entry is not a list of 7", at);
         return WT_ERR_BAD_SML;
     }
     tl name;
     if (!tl_read(rd, &name) || name.type != TL_OCTETS || name.len != 6) {
-        wt_meter_detail(r, "byte %zu: an entry's OBIS code is not 6 bytes", at);
+        wt_meter_detail(r, "frame byte %zu: an entry's OBIS code is not 6 bytes", at);
         return WT_ERR_BAD_SML;
     }
     wt_obis obis = {name.data[0], name.data[1], name.data[2],
@@ -336,7 +336,7 @@ static wt_err read_entry(wt_meter_reading *r, reader *rd)
     int time_kind;
     uint64_t time_value;
     if (!skip_element(rd, 2) || !read_time(rd, &time_kind, &time_value)) {
-        wt_meter_detail(r, "byte %zu: an entry's status or time is malformed", at);
+        wt_meter_detail(r, "frame byte %zu: an entry's status or time is malformed", at);
         return WT_ERR_BAD_SML;
     }
     if (time_kind == 1 && !r->has_sec_index && time_value <= UINT32_MAX) {
@@ -345,35 +345,35 @@ static wt_err read_entry(wt_meter_reading *r, reader *rd)
     }
     tl unit_tl, scaler_tl, value_tl;
     if (!tl_read(rd, &unit_tl) || !tl_read(rd, &scaler_tl)) {
-        wt_meter_detail(r, "byte %zu: an entry's unit or scaler is malformed", at);
+        wt_meter_detail(r, "frame byte %zu: an entry's unit or scaler is malformed", at);
         return WT_ERR_BAD_SML;
     }
     size_t value_at = rd->at;
     if (!tl_read(rd, &value_tl)) {
-        wt_meter_detail(r, "byte %zu: an entry's value is malformed", at);
+        wt_meter_detail(r, "frame byte %zu: an entry's value is malformed", at);
         return WT_ERR_BAD_SML;
     }
     if (value_tl.type == TL_LIST) { /* a list-valued entry: not a meter reading */
         rd->at = value_at;
         if (!skip_element(rd, 2) || !skip_element(rd, 2)) {
-            wt_meter_detail(r, "byte %zu: an entry's value is malformed", at);
+            wt_meter_detail(r, "frame byte %zu: an entry's value is malformed", at);
             return WT_ERR_BAD_SML;
         }
         return WT_OK;
     }
     if (!skip_element(rd, 2)) { /* valueSignature */
-        wt_meter_detail(r, "byte %zu: an entry's signature is malformed", at);
+        wt_meter_detail(r, "frame byte %zu: an entry's signature is malformed", at);
         return WT_ERR_BAD_SML;
     }
     int64_t unit_code = 255, scaler = 0;
     bool fits;
     if (!unit_tl.absent && (!tl_int(&unit_tl, &unit_code, &fits) || unit_tl.type != TL_UINT)) {
-        wt_meter_detail(r, "byte %zu: the unit is not an unsigned integer", at);
+        wt_meter_detail(r, "frame byte %zu: the unit is not an unsigned integer", at);
         return WT_ERR_BAD_SML;
     }
     if (!scaler_tl.absent &&
         (!tl_int(&scaler_tl, &scaler, &fits) || scaler < -128 || scaler > 127)) {
-        wt_meter_detail(r, "byte %zu: the scaler is not an integer", at);
+        wt_meter_detail(r, "frame byte %zu: the scaler is not an integer", at);
         return WT_ERR_BAD_SML;
     }
     if (value_tl.absent)
@@ -382,14 +382,14 @@ static wt_err read_entry(wt_meter_reading *r, reader *rd)
         return add_octets(r, obis, value_tl.data, value_tl.len);
     if (value_tl.type == TL_BOOL) {
         if (value_tl.len != 1) {
-            wt_meter_detail(r, "byte %zu: a boolean of %zu bytes", at, value_tl.len);
+            wt_meter_detail(r, "frame byte %zu: a boolean of %zu bytes", at, value_tl.len);
             return WT_ERR_BAD_SML;
         }
         return wt_meter_reading_add_int(r, obis, value_tl.data[0] != 0, WT_UNIT_NONE);
     }
     int64_t raw;
     if (!tl_int(&value_tl, &raw, &fits)) {
-        wt_meter_detail(r, "byte %zu: an integer of %zu bytes", at, value_tl.len);
+        wt_meter_detail(r, "frame byte %zu: an integer of %zu bytes", at, value_tl.len);
         return WT_ERR_BAD_SML;
     }
     uint64_t raw_u = 0;
@@ -413,7 +413,7 @@ static wt_err read_get_list(wt_meter_reading *r, reader *rd)
     size_t at = rd->at;
     if (!tl_read(rd, &t) || t.type != TL_LIST || t.len != 7 || !skip_element(rd, 1) ||
         !tl_read(rd, &server) || server.type != TL_OCTETS || !skip_element(rd, 1)) {
-        wt_meter_detail(r, "byte %zu: a GetList response is malformed", at);
+        wt_meter_detail(r, "frame byte %zu: a GetList response is malformed", at);
         return WT_ERR_BAD_SML;
     }
     if (!server.absent && server.len > 0 && 2 * server.len <= WT_METER_REPORTED_ID_BYTES_MAX) {
@@ -423,7 +423,7 @@ static wt_err read_get_list(wt_meter_reading *r, reader *rd)
     int time_kind;
     uint64_t time_value;
     if (!read_time(rd, &time_kind, &time_value)) {
-        wt_meter_detail(r, "byte %zu: the list's time is malformed", rd->at);
+        wt_meter_detail(r, "frame byte %zu: the list's time is malformed", rd->at);
         return WT_ERR_BAD_SML;
     }
     if (time_kind == 1 && time_value <= UINT32_MAX) {
@@ -435,7 +435,7 @@ static wt_err read_get_list(wt_meter_reading *r, reader *rd)
     }
     tl list;
     if (!tl_read(rd, &list) || list.type != TL_LIST) {
-        wt_meter_detail(r, "byte %zu: the value list is not a list", rd->at);
+        wt_meter_detail(r, "frame byte %zu: the value list is not a list", rd->at);
         return WT_ERR_BAD_SML;
     }
     for (size_t i = 0; i < list.len; i++) {
@@ -444,7 +444,8 @@ static wt_err read_get_list(wt_meter_reading *r, reader *rd)
             return err;
     }
     if (!skip_element(rd, 1) || !skip_element(rd, 1)) {
-        wt_meter_detail(r, "byte %zu: the list's signature or gateway time is malformed", rd->at);
+        wt_meter_detail(r, "frame byte %zu: the list's signature or gateway time is malformed",
+                        rd->at);
         return WT_ERR_BAD_SML;
     }
     return WT_OK;
@@ -473,7 +474,7 @@ static wt_err read_messages(wt_meter_reading *r, bool *found, bool *more, const 
         if (!tl_read(&rd, &msg) || msg.type != TL_LIST || msg.len != 6 || !skip_element(&rd, 1) ||
             !skip_element(&rd, 1) || !skip_element(&rd, 1) || !tl_read(&rd, &body) ||
             body.type != TL_LIST || body.len != 2 || !read_uint(&rd, &tag)) {
-            wt_meter_detail(r, "byte %zu: not an SML message", at);
+            wt_meter_detail(r, "frame byte %zu: not an SML message", at);
             return WT_ERR_BAD_SML;
         }
         if (tag == SML_GET_LIST_RES) {
@@ -486,17 +487,17 @@ static wt_err read_messages(wt_meter_reading *r, bool *found, bool *more, const 
                 *more = true;
                 return WT_OK;
             } else if (!skip_element(&rd, 1)) {
-                wt_meter_detail(r, "byte %zu: a message body is malformed", at);
+                wt_meter_detail(r, "frame byte %zu: a message body is malformed", at);
                 return WT_ERR_BAD_SML;
             }
             seen++;
         } else if (!skip_element(&rd, 1)) {
-            wt_meter_detail(r, "byte %zu: a message body is malformed", at);
+            wt_meter_detail(r, "frame byte %zu: a message body is malformed", at);
             return WT_ERR_BAD_SML;
         }
         /* crc16 (not checked: the frame's CRC covers it) and endOfSmlMsg. */
         if (!skip_element(&rd, 1) || rd.at >= rd.n || rd.p[rd.at] != 0x00) {
-            wt_meter_detail(r, "byte %zu: a message does not end properly", at);
+            wt_meter_detail(r, "frame byte %zu: a message does not end properly", at);
             return WT_ERR_BAD_SML;
         }
         rd.at++;
@@ -532,7 +533,7 @@ wt_err wt_sml_next(wt_meter_reading *reading, size_t *used, size_t *list_index, 
             *used = s;
             return WT_ERR_NOT_FOUND;
         }
-        wt_meter_detail(reading, "the input ends inside a frame that started at byte %zu", s);
+        wt_meter_detail(reading, "the input ends inside a frame");
         *used = buf_len;
         return WT_ERR_TELEGRAM_TRUNCATED;
     }
