@@ -16,4 +16,8 @@ typedef struct {
     int (*run)(int argc, char **argv);
 } wt_cli_command;
 
+/* The groups (each in its cmd_NAME.c). */
+int wt_cli_key(int argc, char **argv);
+int wt_cli_tx(int argc, char **argv);
+
 #endif /* WATTLE_CLI_COMMANDS_H */

@@ -9,6 +9,8 @@
 /* Each group lives in its own cmd_*.c; add a line here and the file to
  * wallet/cli/meson.build. */
 static const wt_cli_command commands[] = {
+    {"key", "make key files, show addresses, sign and verify (BIP340)", wt_cli_key},
+    {"tx", "decode a transaction to JSON, with its txid and signature check", wt_cli_tx},
     {NULL, NULL, NULL}, /* placeholder so the table is never empty */
 };
 

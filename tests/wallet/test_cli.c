@@ -1,0 +1,420 @@
+/* test_cli.c — `wattle key …` and `wattle tx decode` as a user runs them:
+ * the built binary in a child process, checking exit status (0 / 1 / 2),
+ * output, the key file on disk and the messages for each mistake. */
+#include "run_cmd.h"
+#include "testutil.h"
+#include "wallet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef WT_WALLET_TEST_DIR
+#error "meson defines WT_WALLET_TEST_DIR"
+#endif
+
+static char *wattle; /* path of the binary, argv[1] */
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/wattle-cli-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+    unsetenv("WATTLE_PASSPHRASE");
+    return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Run wattle with up to 8 arguments (NULL-terminated list). */
+static void wattle_run(run_result *r, const char *stdin_text, const char *a0, ...)
+{
+    char *argv[12];
+    int n = 0;
+    argv[n++] = wattle;
+    va_list ap;
+    va_start(ap, a0);
+    for (const char *a = a0; a != NULL && n < 11; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    run_cmd(r, argv, stdin_text);
+}
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    run_result r;
+    wattle_run(&r, NULL, "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "  key "));
+    assert_non_null(strstr(r.out, "  tx "));
+    run_result_free(&r);
+    static const char *const subs[][2] = {{"key", "new"},    {"key", "address"}, {"key", "show"},
+                                          {"key", "sign"},   {"key", "verify"},  {"tx", "decode"},
+                                          {"key", "--help"}, {"tx", "--help"}};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        wattle_run(&r, NULL, subs[i][0], subs[i][1], "--help", NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "usage: wattle "));
+        run_result_free(&r);
+    }
+    wattle_run(&r, NULL, "key", "frobnicate", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown subcommand"));
+    run_result_free(&r);
+    wattle_run(&r, NULL, "key", "new", "--bogus", "x", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "unknown option '--bogus'"));
+    run_result_free(&r);
+}
+
+/* The address printed by `key new` (from "address: …\n"). */
+static void address_from(char out[WT_ADDRESS_CHARS + 1], const char *text)
+{
+    const char *at = strstr(text, "address: ");
+    assert_non_null(at);
+    memcpy(out, at + 9, WT_ADDRESS_CHARS);
+    out[WT_ADDRESS_CHARS] = '\0';
+}
+
+static void test_key_lifecycle(void **state)
+{
+    (void)state;
+    char key[512];
+    path_of(key, sizeof key, "alice.key");
+    run_result r;
+    wattle_run(&r, NULL, "key", "new", "--out", key, NULL);
+    assert_int_equal(r.status, 0);
+    char address[WT_ADDRESS_CHARS + 1];
+    address_from(address, r.out);
+    run_result_free(&r);
+
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    /* never overwritten */
+    size_t before_len;
+    char *before = wt_test_read_file(key, &before_len);
+    wattle_run(&r, NULL, "key", "new", "--out", key, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "never overwritten"));
+    run_result_free(&r);
+    size_t after_len;
+    char *after = wt_test_read_file(key, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(after);
+
+    wattle_run(&r, NULL, "key", "address", key, NULL);
+    assert_int_equal(r.status, 0);
+    char want[256];
+    snprintf(want, sizeof want, "%s\n", address);
+    assert_string_equal(r.out, want);
+    run_result_free(&r);
+
+    wattle_run(&r, NULL, "key", "show", key, NULL);
+    assert_int_equal(r.status, 0);
+    uint8_t pub[32];
+    assert_int_equal(wt_address_decode(pub, address), WT_OK);
+    char pub_hex[65];
+    wt_hex_encode(pub_hex, pub, 32);
+    snprintf(want, sizeof want, "address: %s\npubkey: %s\nencrypted: no\n", address, pub_hex);
+    assert_string_equal(r.out, want);
+    /* the secret never appears */
+    const char *secret_line = strstr(before, "secret: ");
+    assert_non_null(secret_line);
+    char secret_hex[65];
+    memcpy(secret_hex, secret_line + 8, 64);
+    secret_hex[64] = '\0';
+    assert_null(strstr(r.out, secret_hex));
+    assert_null(strstr(r.err, secret_hex));
+    run_result_free(&r);
+    free(before);
+
+    /* sign, then verify with the address and with upper-case hex */
+    wattle_run(&r, NULL, "key", "sign", "--key", key, "--msg", "68656c6c6f", NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(strlen(r.out), 129);
+    char sig[129];
+    memcpy(sig, r.out, 128);
+    sig[128] = '\0';
+    run_result_free(&r);
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", address, "--msg", "68656c6c6f", "--sig", sig,
+               NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "valid\n");
+    run_result_free(&r);
+    for (char *p = pub_hex; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", pub_hex, "--msg", "68656C6C6F",
+               "--sig=", NULL);
+    assert_int_equal(r.status, 2); /* an empty --sig= is malformed */
+    run_result_free(&r);
+    char sig_opt[140];
+    snprintf(sig_opt, sizeof sig_opt, "--sig=%s", sig);
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", pub_hex, "--msg", "68656C6C6F", sig_opt,
+               NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+
+    /* a different message: invalid, exit 1 */
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", address, "--msg", "68656c6c6e", "--sig", sig,
+               NULL);
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.out, "invalid\n");
+    run_result_free(&r);
+
+    /* the empty message signs and verifies */
+    wattle_run(&r, NULL, "key", "sign", "--key", key, "--msg", "", NULL);
+    assert_int_equal(r.status, 0);
+    memcpy(sig, r.out, 128);
+    run_result_free(&r);
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", address, "--msg", "", "--sig", sig, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+}
+
+static void test_verify_malformed(void **state)
+{
+    (void)state;
+    char sig[129];
+    memset(sig, 'a', 128);
+    sig[128] = '\0';
+    char pub[65];
+    memset(pub, 'b', 64);
+    pub[64] = '\0';
+    static const struct {
+        const char *pubkey, *msg, *sig, *says;
+    } cases[] = {
+        {"xyz", "00", NULL, "--pubkey"}, {NULL, "0", NULL, "--msg"},
+        {NULL, "zz", NULL, "--msg"},     {NULL, "00", "abcd", "--sig"},
+        {NULL, "00", "gg", "--sig"},     {"uc1qqqqqq", "00", NULL, "--pubkey"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r;
+        wattle_run(&r, NULL, "key", "verify", "--pubkey", cases[i].pubkey ? cases[i].pubkey : pub,
+                   "--msg", cases[i].msg, "--sig", cases[i].sig ? cases[i].sig : sig, NULL);
+        if (r.status != 2 || strstr(r.err, cases[i].says) == NULL)
+            fail_msg("case %zu: status %d, stderr '%s'", i, r.status, r.err);
+        run_result_free(&r);
+    }
+    run_result r;
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", pub, "--msg", "00", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "required"));
+    run_result_free(&r);
+}
+
+static void test_permissions(void **state)
+{
+    (void)state;
+    char key[512];
+    path_of(key, sizeof key, "bob.key");
+    run_result r;
+    wattle_run(&r, NULL, "key", "new", "--out", key, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+    assert_int_equal(chmod(key, 0644), 0);
+    char fix[600];
+    snprintf(fix, sizeof fix, "chmod 600 %s", key);
+    wattle_run(&r, NULL, "key", "sign", "--key", key, "--msg", "00", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, fix));
+    assert_non_null(strstr(r.err, "group or others"));
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+    wattle_run(&r, NULL, "key", "address", key, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, fix));
+    run_result_free(&r);
+    assert_int_equal(chmod(key, 0600), 0);
+    wattle_run(&r, NULL, "key", "address", key, NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+}
+
+static void test_encrypted_key(void **state)
+{
+    (void)state;
+    char key[512];
+    path_of(key, sizeof key, "sealed.key");
+    run_result r;
+    /* no terminal and no $WATTLE_PASSPHRASE: refused, nothing written */
+    wattle_run(&r, NULL, "key", "new", "--out", key, "--encrypt", NULL);
+    if (r.status == 2) {
+        assert_non_null(strstr(r.err, "passphrase"));
+        assert_int_equal(access(key, F_OK), -1);
+    }
+    run_result_free(&r);
+    unlink(key);
+
+    assert_int_equal(setenv("WATTLE_PASSPHRASE", "open sesame", 1), 0);
+    wattle_run(&r, NULL, "key", "new", "--out", key, "--encrypt", NULL);
+    assert_int_equal(r.status, 0);
+    char address[WT_ADDRESS_CHARS + 1];
+    address_from(address, r.out);
+    run_result_free(&r);
+
+    unsetenv("WATTLE_PASSPHRASE"); /* showing needs no passphrase */
+    wattle_run(&r, NULL, "key", "show", key, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "encrypted: yes\n"));
+    assert_non_null(strstr(r.out, address));
+    run_result_free(&r);
+
+    assert_int_equal(setenv("WATTLE_PASSPHRASE", "open sesame", 1), 0);
+    wattle_run(&r, NULL, "key", "sign", "--key", key, "--msg", "abcdef", NULL);
+    assert_int_equal(r.status, 0);
+    char sig[129];
+    memcpy(sig, r.out, 128);
+    sig[128] = '\0';
+    run_result_free(&r);
+    wattle_run(&r, NULL, "key", "verify", "--pubkey", address, "--msg", "abcdef", "--sig", sig,
+               NULL);
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+
+    assert_int_equal(setenv("WATTLE_PASSPHRASE", "open sesamE", 1), 0);
+    wattle_run(&r, NULL, "key", "sign", "--key", key, "--msg", "abcdef", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "passphrase does not open"));
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+    unsetenv("WATTLE_PASSPHRASE");
+}
+
+/* The frozen encoding named `name` from tx_vectors.txt (malloc'd hex). */
+static char *vector_hex(const char *name, char txid_hex[65])
+{
+    size_t len;
+    char *text = wt_test_read_file(WT_WALLET_TEST_DIR "/tx_vectors.txt", &len);
+    assert_non_null(text);
+    char *hex = NULL, *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char n[64], id[65];
+        static char h[4096];
+        if (line[0] != '#' && sscanf(line, "%63s %64s %4095s", n, id, h) == 3 &&
+            strcmp(n, name) == 0) {
+            hex = strdup(h);
+            memcpy(txid_hex, id, 65);
+        }
+    }
+    free(text);
+    assert_non_null(hex);
+    return hex;
+}
+
+static void test_tx_decode(void **state)
+{
+    (void)state;
+    char txid[65];
+    char *hex = vector_hex("transfer", txid);
+    run_result r;
+    wattle_run(&r, NULL, "tx", "decode", hex, NULL);
+    assert_int_equal(r.status, 0);
+    char want[128];
+    snprintf(want, sizeof want, "{\"txid\":\"%s\",\"type\":\"transfer\"", txid);
+    assert_memory_equal(r.out, want, strlen(want));
+    assert_non_null(strstr(r.out, "\"amount_micro\":1250500000,"));
+    assert_non_null(strstr(r.out, "\"signature_valid\":true}\n"));
+    run_result_free(&r);
+
+    /* upper-case hex, from standard input */
+    char *upper = strdup(hex);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    char *piped = malloc(strlen(upper) + 3);
+    sprintf(piped, "%s\n", upper);
+    wattle_run(&r, piped, "tx", "decode", "-", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"signature_valid\":true}"));
+    run_result_free(&r);
+    free(piped);
+    free(upper);
+
+    /* a flipped signature bit: still decodes, says the signature is bad */
+    size_t n = strlen(hex);
+    hex[n - 1] = hex[n - 1] == '0' ? '1' : '0';
+    wattle_run(&r, NULL, "tx", "decode", hex, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"signature_valid\":false}"));
+    assert_non_null(strstr(r.out, txid)); /* same txid: the signature is not in it */
+    run_result_free(&r);
+
+    /* one byte too many */
+    char *longer = malloc(n + 3);
+    sprintf(longer, "%s00", hex);
+    wattle_run(&r, NULL, "tx", "decode", longer, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "tx_trailing_bytes"));
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+    free(longer);
+
+    /* version 2 */
+    hex[1] = '2';
+    wattle_run(&r, NULL, "tx", "decode", hex, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "tx_bad_version in field 'version'"));
+    run_result_free(&r);
+
+    wattle_run(&r, NULL, "tx", "decode", "0g", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not hex"));
+    run_result_free(&r);
+    wattle_run(&r, NULL, "tx", "decode", NULL);
+    assert_int_equal(r.status, 2);
+    run_result_free(&r);
+    free(hex);
+
+    /* every frozen type decodes through the CLI */
+    static const char *const names[] = {"mint",   "burn",           "order_sell",        "standing",
+                                        "cancel", "register_meter", "register_merchant", "readings",
+                                        "settle"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        hex = vector_hex(names[i], txid);
+        wattle_run(&r, NULL, "tx", "decode", hex, NULL);
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, txid));
+        assert_non_null(strstr(r.out, "\"signature_valid\":true}"));
+        run_result_free(&r);
+        free(hex);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH-TO-WATTLE\n", argv[0]);
+        return 2;
+    }
+    wattle = argv[1];
+    wt_test_route_asserts();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_key_lifecycle),
+        cmocka_unit_test(test_verify_malformed),
+        cmocka_unit_test(test_permissions),
+        cmocka_unit_test(test_encrypted_key),
+        cmocka_unit_test(test_tx_decode),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
