@@ -453,7 +453,7 @@ static size_t body_len(const wt_tx *tx)
         case WT_TX_REGISTER_ROLE:
             return 1 + 1 + 32;
         default:
-            WT_ASSERT(!"register kind checked");
+            WT_ASSERT(false); /* the kind was checked */
             return 0;
         }
     case WT_TX_READINGS:
@@ -461,7 +461,7 @@ static size_t body_len(const wt_tx *tx)
     case WT_TX_SETTLE:
         return 8 + 32 + 4 + (size_t)tx->body.settle.count * WT_SETTLE_LEG_BYTES;
     default:
-        WT_ASSERT(!"type checked");
+        WT_ASSERT(false); /* the type was checked */
         return 0;
     }
 }
@@ -645,7 +645,7 @@ static void encode_unsigned(sink *s, const wt_tx *tx)
         break;
     }
     default:
-        WT_ASSERT(!"type checked");
+        WT_ASSERT(false); /* the type was checked */
     }
 }
 
