@@ -17,8 +17,8 @@ typedef struct {
 static const bench_def benches[] = {
     {"amount", "the amount rule (checked 128-bit multiply-divide) vs a plain 128-bit multiply",
      wt_bench_amount},
-    {"store", "durable append_batch at batch 1/64/1024 vs a raw SQLite insert loop",
-     wt_bench_store},
+    {"meter", "DSMR telegrams and SML frames parsed per second vs a memchr scan of the same bytes",
+     wt_bench_meter},
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 

@@ -37,7 +37,7 @@ bool wt_meter_copy_field(char *field, size_t cap, const char *text, size_t text_
 const wt_meter_value *wt_meter_reading_find(const wt_meter_reading *reading, wt_obis obis)
 {
     for (uint32_t i = 0; i < reading->values_count; i++)
-        if (wt_obis_equal(reading->values[i].obis, obis))
+        if (memcmp(&reading->values[i].obis, &obis, sizeof obis) == 0) /* inlined compare */
             return &reading->values[i];
     return NULL;
 }

@@ -61,10 +61,11 @@ static size_t json_number_len(const char *s, size_t n)
     return i;
 }
 
-/* Rewrite numbers as "\u0001<number>" strings into out (capacity: 5 × n + 1
- * always suffices: the shortest number, one digit plus a separator, grows
- * from 2 to 10 bytes). false on a malformed number or a \u0001 in a string. */
-static bool lift_numbers(char *out, size_t *out_len, const char *s, size_t n)
+/* Rewrite numbers as "\u0001<number>" strings into out. A number of k
+ * characters grows to k + 8 and is followed by a delimiter (checked), so
+ * out_cap = 5 × n + 9 always suffices (asserted). false on a malformed
+ * number or a \u0001 in a string. */
+static bool lift_numbers(char *out, size_t *out_len, size_t out_cap, const char *s, size_t n)
 {
     size_t o = 0, i = 0;
     while (i < n) {
@@ -82,6 +83,7 @@ static bool lift_numbers(char *out, size_t *out_len, const char *s, size_t n)
             }
             if (j >= n)
                 return false;
+            WT_ASSERT(o + (j + 1 - i) < out_cap);
             memcpy(out + o, s + i, j + 1 - i);
             o += j + 1 - i;
             i = j + 1;
@@ -89,6 +91,11 @@ static bool lift_numbers(char *out, size_t *out_len, const char *s, size_t n)
             size_t len = json_number_len(s + i, n - i);
             if (len == 0)
                 return false;
+            char after = i + len < n ? s[i + len] : ' ';
+            if (after != ' ' && after != '\t' && after != '\r' && after != '\n' && after != ',' &&
+                after != ']' && after != '}')
+                return false; /* "01", "1x": not a JSON number */
+            WT_ASSERT(o + len + 8 < out_cap);
             memcpy(out + o, "\"\\u0001", 7);
             o += 7;
             memcpy(out + o, s + i, len);
@@ -96,10 +103,12 @@ static bool lift_numbers(char *out, size_t *out_len, const char *s, size_t n)
             out[o++] = '"';
             i += len;
         } else {
+            WT_ASSERT(o + 1 < out_cap);
             out[o++] = c;
             i++;
         }
     }
+    WT_ASSERT(o < out_cap);
     out[o] = '\0';
     *out_len = o;
     return true;
@@ -451,11 +460,12 @@ wt_err wt_tasmota_parse(wt_meter_reading *reading, const char *payload, size_t p
                         WT_TASMOTA_PAYLOAD_BYTES_MAX);
         return WT_ERR_TELEGRAM_TOO_LONG;
     }
-    char *lifted = malloc(5 * payload_len + 1);
+    size_t lifted_cap = 5 * payload_len + 9;
+    char *lifted = malloc(lifted_cap);
     if (lifted == NULL)
         return WT_ERR_NO_MEMORY;
     size_t lifted_len;
-    if (!lift_numbers(lifted, &lifted_len, payload, payload_len)) {
+    if (!lift_numbers(lifted, &lifted_len, lifted_cap, payload, payload_len)) {
         free(lifted);
         wt_meter_detail(reading, "a malformed number or string");
         return WT_ERR_BAD_JSON;

@@ -112,6 +112,7 @@ static char *lf_to_crlf(const char *buf, size_t len, size_t *out_len)
             out[n++] = '\r';
         out[n++] = buf[i];
     }
+    out[n] = '\0';
     *out_len = n;
     return out;
 }
@@ -135,7 +136,7 @@ static void read_dsmr_file(const char *file, const char *crc_valid)
          * values are checked on the telegram completed with its end line. */
         crlf = realloc(crlf, crlf_len + 4);
         assert_non_null(crlf);
-        memcpy(crlf + crlf_len, "!\r\n", 3);
+        memcpy(crlf + crlf_len, "!\r\n", 4);
         crlf_len += 3;
         err = parse_telegram(crlf, crlf_len, 0);
     }
