@@ -38,6 +38,7 @@ void wt_bench_sink_u64(uint64_t value);
 /* The benchmarks. */
 void wt_bench_amount(wt_bench_ctx *ctx);
 void wt_bench_meter(wt_bench_ctx *ctx);
+void wt_bench_ledger(wt_bench_ctx *ctx);
 void wt_bench_store(wt_bench_ctx *ctx);
 
 #endif /* WATTLE_BENCH_H */

@@ -19,6 +19,8 @@ static const bench_def benches[] = {
      wt_bench_amount},
     {"meter", "DSMR telegrams and SML frames parsed per second vs a memchr scan of the same bytes",
      wt_bench_meter},
+    {"ledger", "signed transfers committed per second through the node, and the audit rate",
+     wt_bench_ledger},
     {"store", "durable append_batch at batch 1/64/1024 vs a raw SQLite insert loop",
      wt_bench_store},
 };

@@ -1,16 +1,138 @@
 /*
- * engine.h — what the engine room promises (issues 5 and 6; not built yet):
- * the pure ledger state transition (state, tx) -> state' | wt_err shared by
- * the daemon, the simulator and the auditor; block sealing with a Merkle root
- * and a state hash; the SQLite store with group commit; settlement of each
- * interval; the HTTP/JSON and nng front ends of `wattled`.
- * May use: common, wallet, matcher.
+ * engine.h — what the engine room promises around the pure ledger core
+ * (ledger.h): the SQLite store (store.h), the node — one sequencer that
+ * applies transactions in arrival order, group-commits them and seals
+ * blocks — and the auditor that re-verifies a stored chain.
+ *
+ * The node. Any number of threads may call wt_node_submit at once. Each call
+ * decodes its transactions and verifies their signatures in parallel on
+ * every core (the expensive part), then hands them to the one sequencer
+ * thread, which applies them in arrival order and writes every submission
+ * that arrived meanwhile in one SQLite transaction (group commit). A call
+ * returns only when its transactions are durable or rejected: a result of
+ * WT_OK means the transaction is on disk and will survive a crash or power
+ * cut. Resubmitting a transaction already in the ledger applies nothing and
+ * returns its original result (duplicate = true, same seq and height).
+ *
+ * Blocks. wt_node_seal closes the open block: every transaction committed
+ * since the previous block, in ledger order, under a Merkle root, with the
+ * state hash after them, signed by the operator. Block 0 (genesis) carries
+ * the hash of the chain parameters.
+ *
+ * Conventions: those of common.h (context first, outputs, inputs; wt_err).
+ * May use: common, wallet, matcher, the ledger core, SQLite, libevent, nng.
  */
 #ifndef WATTLE_ENGINE_H
 #define WATTLE_ENGINE_H
 
 #include "common.h"
+#include "ledger.h"
 #include "matcher.h"
+#include "store.h"
 #include "wallet.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ----------------------------------------------------------------- node */
+
+typedef struct wt_node wt_node;
+
+/* The node's clock (the platform edge): Unix ms. Tests pass a fake one. */
+typedef int64_t (*wt_clock_fn)(void *arg);
+
+typedef struct {
+    const char *db_path;
+    /* For a new store: the chain to create (genesis). For an existing one it
+     * may be NULL; when given it must equal the stored parameters. */
+    const wt_chain_params *params;
+    /* The operator's key: signs blocks. NULL: the node can accept
+     * transactions but not seal (nor create a genesis). */
+    const wt_seckey *operator_key;
+    unsigned verify_threads; /* workers besides the caller; 0: cores - 1 */
+    uint32_t batch_max;      /* transactions per group commit; 0: 8192 */
+    bool rebuild;            /* account rows that disagree with the replay are rewritten
+                                instead of refused */
+    wt_clock_fn clock;       /* NULL: the real clock */
+    void *clock_arg;
+    int64_t store_cache_kib; /* 0: the store's default */
+} wt_node_opts;
+
+/*
+ * Open the ledger at opts->db_path: create it with a genesis block when it
+ * is new (params and operator_key needed), else replay every stored
+ * transaction to rebuild the state and check it against the stored account
+ * rows (WT_ERR_STORE_CORRUPT on a difference, unless opts->rebuild).
+ * Starts the sequencer and the verify workers. ctx must outlive the node.
+ */
+wt_err wt_node_open(wt_node **node, const wt_ctx *ctx, const wt_node_opts *opts);
+/* Finish the submissions already queued, stop the threads, close the store.
+ * NULL is allowed. */
+void wt_node_close(wt_node *node);
+
+typedef struct {
+    wt_err err;        /* WT_OK: durable in the ledger */
+    const char *field; /* on error, what was wrong (static storage) or NULL */
+    uint8_t txid[32];  /* zero when the bytes did not decode */
+    uint64_t seq;      /* ledger position, when err == WT_OK */
+    uint64_t height;   /* the block that holds (or will hold) it */
+    bool duplicate;    /* it was already in the ledger: nothing applied now */
+} wt_submit_result;
+
+/* Submit count encoded transactions (raws[i], raw_lens[i]); results[i] gets
+ * each one's fate. Blocks until every one is durable or rejected. Returns
+ * WT_OK when the call itself worked (look at each result), or
+ * WT_ERR_UNAVAILABLE when the node is closing. */
+wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
+                      const size_t *raw_lens, size_t count);
+
+/* Seal the open block (see the top comment); *header receives it. Needs the
+ * operator key. */
+wt_err wt_node_seal(wt_node *node, wt_block_header *header);
+
+/* Read access for front ends: a consistent copy under the node's lock. */
+wt_err wt_node_account(wt_node *node, wt_account *account, const uint8_t key[32]);
+void wt_node_totals(wt_node *node, wt_state_totals *totals, uint64_t *height,
+                    uint8_t state_hash[32]);
+/* The chain parameters (fixed for the node's life). */
+const wt_chain_params *wt_node_params(const wt_node *node);
+
+/* ---------------------------------------------------------------- audit */
+
+typedef struct {
+    uint64_t blocks;   /* sealed blocks verified, genesis included */
+    uint64_t txs;      /* transactions verified */
+    uint64_t open_txs; /* of which in the open (not yet sealed) block */
+    uint64_t accounts; /* account rows compared */
+    double seconds;    /* wall time */
+    int64_t minted_micro, burned_micro, balances_micro, holds_micro;
+    /* the first violation, when the audit failed */
+    wt_err err;
+    uint64_t bad_height; /* the block where it was found */
+    uint64_t bad_seq;    /* the transaction, when one is to blame (0 otherwise) */
+    uint8_t bad_txid[32];
+    bool has_bad_txid;
+    char what[400]; /* a sentence naming what is wrong */
+} wt_audit_report;
+
+typedef struct {
+    unsigned verify_threads;                        /* 0: cores - 1 */
+    void (*progress)(void *arg, uint64_t txs_done); /* NULL: quiet */
+    void *progress_arg;
+} wt_audit_opts;
+
+/*
+ * Re-verify the ledger at db_path from its genesis, opened read-only (a
+ * running daemon may keep writing; the audit reads one snapshot): every
+ * transaction's txid, signature and nonce (through the ledger transition),
+ * every block's Merkle root, state hash, signature, height, time and link to
+ * its predecessor, the genesis against the stored parameters, the stored
+ * account rows against the replayed state, and "balances + holds = minted -
+ * burned". Returns WT_OK when all holds; otherwise the first violation's code,
+ * with report->what naming the height, the txid and what is wrong.
+ */
+wt_err wt_audit_run(const wt_ctx *ctx, wt_audit_report *report, const char *db_path,
+                    const wt_audit_opts *opts);
 
 #endif /* WATTLE_ENGINE_H */

@@ -19,5 +19,7 @@ typedef struct {
 /* The groups (each in its cmd_NAME.c). */
 int wt_cli_key(int argc, char **argv);
 int wt_cli_tx(int argc, char **argv);
+int wt_cli_chain(int argc, char **argv);
+int wt_cli_audit(int argc, char **argv);
 
 #endif /* WATTLE_CLI_COMMANDS_H */

@@ -11,6 +11,8 @@
 static const wt_cli_command commands[] = {
     {"key", "make key files, show addresses, sign and verify (BIP340)", wt_cli_key},
     {"tx", "decode a transaction to JSON, with its txid and signature check", wt_cli_tx},
+    {"chain", "make a new chain directory: keys, genesis, ledger", wt_cli_chain},
+    {"audit", "re-verify a ledger from its genesis", wt_cli_audit},
     {NULL, NULL, NULL}, /* placeholder so the table is never empty */
 };
 
@@ -29,6 +31,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* The command line speaks through its own messages; library logs below
+     * warnings (a store migration, say) would only be noise here. */
+    wt_log_set_level(WT_LOG_WARN);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -1,0 +1,259 @@
+/* block.c — chain parameters (the genesis payload), block headers, the
+ * Merkle root of a block's txids. Pure: no I/O. */
+#include "ledger.h"
+
+#include <string.h>
+
+#define PARAMS_VERSION 1
+
+/* ----------------------------------------------------------- params codec */
+
+size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_params *params)
+{
+    size_t n = 1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2;
+    for (uint16_t z = 0; z < params->zones_count; z++)
+        n += 1 + strlen(params->zones[z].name) + 2 + 8;
+    if (out == NULL || out_cap < n)
+        return n;
+    uint8_t *p = out;
+    *p++ = PARAMS_VERSION;
+    wt_put_be32(p, params->chain_id), p += 4;
+    wt_put_be64(p, (uint64_t)params->genesis_time_ms), p += 8;
+    wt_put_be64(p, (uint64_t)params->interval_ms), p += 8;
+    memcpy(p, params->operator_key, 32), p += 32;
+    memcpy(p, params->issuer_key, 32), p += 32;
+    memcpy(p, params->utility_key, 32), p += 32;
+    wt_put_be64(p, (uint64_t)params->retail_micro_per_kwh), p += 8;
+    wt_put_be64(p, (uint64_t)params->feed_in_micro_per_kwh), p += 8;
+    wt_put_be64(p, (uint64_t)params->price_ceiling_micro_per_kwh), p += 8;
+    wt_put_be16(p, params->zones_count), p += 2;
+    for (uint16_t z = 0; z < params->zones_count; z++) {
+        const wt_chain_zone *zone = &params->zones[z];
+        size_t len = strlen(zone->name);
+        *p++ = (uint8_t)len;
+        memcpy(p, zone->name, len), p += len;
+        wt_put_be16(p, zone->parent), p += 2;
+        wt_put_be64(p, (uint64_t)zone->fee_micro_per_kwh), p += 8;
+    }
+    WT_ASSERT((size_t)(p - out) == n);
+    return n;
+}
+
+static bool zone_name_ok(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > WT_ZONE_NAME_BYTES_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+wt_err wt_chain_params_validate(const wt_chain_params *params, const char **field)
+{
+    const char *unused;
+    if (field == NULL)
+        field = &unused;
+    *field = NULL;
+#define BAD(name)                                                                                  \
+    do {                                                                                           \
+        *field = name;                                                                             \
+        return WT_ERR_INVALID_ARGUMENT;                                                            \
+    } while (0)
+    if (params->interval_ms < 1000 || params->interval_ms > 900000)
+        BAD("interval_ms");
+    if (params->genesis_time_ms < 0)
+        BAD("genesis_time_ms");
+    if (params->price_ceiling_micro_per_kwh <= 0)
+        BAD("price_ceiling_micro_per_kwh");
+    if (params->retail_micro_per_kwh < 0 ||
+        params->retail_micro_per_kwh > params->price_ceiling_micro_per_kwh)
+        BAD("retail_micro_per_kwh");
+    if (params->feed_in_micro_per_kwh < 0 ||
+        params->feed_in_micro_per_kwh > params->price_ceiling_micro_per_kwh)
+        BAD("feed_in_micro_per_kwh");
+    if (memcmp(params->operator_key, params->issuer_key, 32) == 0 ||
+        memcmp(params->operator_key, params->utility_key, 32) == 0 ||
+        memcmp(params->issuer_key, params->utility_key, 32) == 0)
+        BAD("keys");
+    if (params->zones_count == 0 || params->zones_count > WT_CHAIN_ZONES_MAX)
+        BAD("zones");
+    for (uint16_t z = 0; z < params->zones_count; z++) {
+        const wt_chain_zone *zone = &params->zones[z];
+        if (!zone_name_ok(zone->name))
+            BAD("zone.name");
+        if (z == 0 ? zone->parent != WT_CHAIN_ZONE_NONE : zone->parent >= z)
+            BAD("zone.parent"); /* the root first; a parent precedes its children */
+        if (zone->fee_micro_per_kwh < 0 ||
+            zone->fee_micro_per_kwh > params->price_ceiling_micro_per_kwh)
+            BAD("zone.fee_micro_per_kwh");
+        for (uint16_t o = 0; o < z; o++)
+            if (strcmp(params->zones[o].name, zone->name) == 0)
+                BAD("zone.name");
+    }
+#undef BAD
+    return WT_OK;
+}
+
+wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size_t data_len)
+{
+    memset(params, 0, sizeof *params);
+    const uint8_t *p = data, *end = data + data_len;
+#define NEED(n)                                                                                    \
+    do {                                                                                           \
+        if ((size_t)(end - p) < (size_t)(n))                                                       \
+            goto bad;                                                                              \
+    } while (0)
+    NEED(1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2);
+    if (*p++ != PARAMS_VERSION)
+        goto bad;
+    params->chain_id = wt_get_be32(p), p += 4;
+    params->genesis_time_ms = (int64_t)wt_get_be64(p), p += 8;
+    params->interval_ms = (int64_t)wt_get_be64(p), p += 8;
+    memcpy(params->operator_key, p, 32), p += 32;
+    memcpy(params->issuer_key, p, 32), p += 32;
+    memcpy(params->utility_key, p, 32), p += 32;
+    params->retail_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
+    params->feed_in_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
+    params->price_ceiling_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
+    params->zones_count = wt_get_be16(p), p += 2;
+    if (params->zones_count == 0 || params->zones_count > WT_CHAIN_ZONES_MAX)
+        goto bad;
+    for (uint16_t z = 0; z < params->zones_count; z++) {
+        wt_chain_zone *zone = &params->zones[z];
+        NEED(1);
+        size_t len = *p++;
+        if (len == 0 || len > WT_ZONE_NAME_BYTES_MAX)
+            goto bad;
+        NEED(len + 2 + 8);
+        memcpy(zone->name, p, len), p += len;
+        zone->name[len] = '\0';
+        zone->parent = wt_get_be16(p), p += 2;
+        zone->fee_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
+    }
+#undef NEED
+    if (p != end || wt_chain_params_validate(params, NULL) != WT_OK)
+        goto bad;
+    return WT_OK;
+bad:
+    memset(params, 0, sizeof *params);
+    return WT_ERR_BAD_REQUEST;
+}
+
+uint16_t wt_chain_zone_find(const wt_chain_params *params, const char *name)
+{
+    for (uint16_t z = 0; z < params->zones_count; z++)
+        if (strcmp(params->zones[z].name, name) == 0)
+            return z;
+    return WT_CHAIN_ZONE_NONE;
+}
+
+void wt_genesis_params_hash(uint8_t out[32], const wt_chain_params *params)
+{
+    uint8_t buf[8192];
+    size_t n = wt_chain_params_encode(buf, sizeof buf, params);
+    WT_ASSERT(n <= sizeof buf);
+    wt_tagged_hash(out, "wattle/genesis", buf, n);
+}
+
+/* ----------------------------------------------------------- block header */
+
+void wt_block_header_encode(uint8_t out[WT_BLOCK_HEADER_BYTES], const wt_block_header *h)
+{
+    uint8_t *p = out;
+    *p++ = h->version;
+    wt_put_be32(p, h->chain_id), p += 4;
+    wt_put_be64(p, h->height), p += 8;
+    memcpy(p, h->prev_hash, 32), p += 32;
+    wt_put_be64(p, (uint64_t)h->time_ms), p += 8;
+    wt_put_be64(p, h->interval), p += 8;
+    wt_put_be32(p, h->tx_count), p += 4;
+    memcpy(p, h->merkle_root, 32), p += 32;
+    memcpy(p, h->state_hash, 32), p += 32;
+    memcpy(p, h->operator_key, 32), p += 32;
+    memcpy(p, h->signature, 64), p += 64;
+    WT_ASSERT(p - out == WT_BLOCK_HEADER_BYTES);
+}
+
+wt_err wt_block_header_decode(wt_block_header *h, const uint8_t *data, size_t data_len)
+{
+    memset(h, 0, sizeof *h);
+    if (data_len != WT_BLOCK_HEADER_BYTES)
+        return WT_ERR_BAD_LENGTH;
+    const uint8_t *p = data;
+    h->version = *p++;
+    if (h->version != WT_BLOCK_VERSION) {
+        memset(h, 0, sizeof *h);
+        return WT_ERR_TX_VERSION;
+    }
+    h->chain_id = wt_get_be32(p), p += 4;
+    h->height = wt_get_be64(p), p += 8;
+    memcpy(h->prev_hash, p, 32), p += 32;
+    h->time_ms = (int64_t)wt_get_be64(p), p += 8;
+    h->interval = wt_get_be64(p), p += 8;
+    h->tx_count = wt_get_be32(p), p += 4;
+    memcpy(h->merkle_root, p, 32), p += 32;
+    memcpy(h->state_hash, p, 32), p += 32;
+    memcpy(h->operator_key, p, 32), p += 32;
+    memcpy(h->signature, p, 64);
+    return WT_OK;
+}
+
+void wt_block_hash(uint8_t out[32], const wt_block_header *header)
+{
+    uint8_t buf[WT_BLOCK_HEADER_BYTES];
+    wt_block_header_encode(buf, header);
+    wt_tagged_hash(out, "wattle/block", buf, WT_BLOCK_HEADER_BYTES - 64);
+}
+
+/* ----------------------------------------------------------------- merkle */
+
+void wt_merkle_root(uint8_t out[32], uint8_t *scratch, const uint8_t (*txids)[32], size_t count)
+{
+    if (count == 0) {
+        memset(out, 0, 32);
+        return;
+    }
+    /* Leaves and inner nodes are hashed under different tags, so an inner
+     * node can never be passed off as a leaf (no second preimage across
+     * levels); an odd node is carried up as it is. */
+    for (size_t i = 0; i < count; i++)
+        wt_tagged_hash(scratch + 32 * i, "wattle/merkle-leaf", txids[i], 32);
+    size_t n = count;
+    while (n > 1) {
+        size_t up = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, up++) {
+            uint8_t node[32];
+            wt_tagged_hash(node, "wattle/merkle-node", scratch + 32 * i, 64);
+            memcpy(scratch + 32 * up, node, 32);
+        }
+        if (n % 2 == 1) {
+            memmove(scratch + 32 * up, scratch + 32 * (n - 1), 32);
+            up++;
+        }
+        n = up;
+    }
+    memcpy(out, scratch, 32);
+}
+
+/* ------------------------------------------------------------ signatures */
+
+wt_err wt_block_sign(const wt_ctx *ctx, wt_block_header *header, const wt_seckey *operator_key)
+{
+    if (memcmp(header->operator_key, operator_key->pubkey, 32) != 0)
+        return WT_ERR_BAD_KEY;
+    uint8_t hash[32];
+    wt_block_hash(hash, header);
+    return wt_sign(ctx, header->signature, hash, 32, operator_key);
+}
+
+bool wt_block_verify(const wt_ctx *ctx, const wt_block_header *header)
+{
+    uint8_t hash[32];
+    wt_block_hash(hash, header);
+    return wt_verify(ctx, header->signature, hash, 32, header->operator_key);
+}

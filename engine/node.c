@@ -1,0 +1,746 @@
+/*
+ * node.c — the sequencer: one thread applies submitted transactions in
+ * arrival order and group-commits them to the store; submitters decode and
+ * verify in parallel and wait for durability (see engine.h).
+ */
+#include "engine.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX_DEFAULT 8192
+
+/* One wt_node_submit call (or a seal) waiting in the queue. */
+typedef struct request {
+    struct request *next;
+    /* a submission */
+    size_t count;
+    const uint8_t *const *raws;
+    const size_t *raw_lens;
+    wt_tx *txs;
+    uint8_t (*txids)[32];
+    wt_submit_result *results;
+    bool *ready; /* decoded and signature-checked: goes to apply */
+    /* a seal */
+    bool is_seal;
+    wt_block_header *header;
+    wt_err seal_err;
+    /* completion */
+    bool done;
+} request;
+
+struct wt_node {
+    const wt_ctx *ctx;
+    wt_chain_params params;
+    wt_seckey operator_key;
+    bool can_seal;
+    wt_clock_fn clock;
+    void *clock_arg;
+    uint32_t batch_max;
+    char *db_path;
+    int64_t store_cache_kib;
+
+    wt_store *store;
+    wt_state *state;
+    wt_pool *pool;
+
+    /* the open block */
+    uint64_t height;       /* of the open block: last sealed + 1 */
+    uint8_t prev_hash[32]; /* hash of the last sealed block */
+    int64_t prev_time_ms;
+    uint8_t (*open_txids)[32];
+    size_t open_count, open_cap;
+    uint64_t last_seq;
+
+    /* the queue */
+    pthread_mutex_t lock;
+    pthread_cond_t work, finished;
+    request *head, *tail;
+    bool stopping;
+    pthread_t sequencer;
+    bool sequencer_started;
+
+    /* readers vs. the sequencer */
+    pthread_rwlock_t state_lock;
+};
+
+static int64_t real_clock(void *arg)
+{
+    (void)arg;
+    return wt_now_ms();
+}
+
+static int64_t node_now(const wt_node *node)
+{
+    return node->clock(node->clock_arg);
+}
+
+const wt_chain_params *wt_node_params(const wt_node *node)
+{
+    return &node->params;
+}
+
+/* ------------------------------------------------------------ open block */
+
+static wt_err open_block_push(wt_node *node, const uint8_t txid[32])
+{
+    if (node->open_count == node->open_cap) {
+        size_t cap = node->open_cap == 0 ? 1024 : node->open_cap * 2;
+        uint8_t(*bigger)[32] = realloc(node->open_txids, cap * 32);
+        if (bigger == NULL)
+            return WT_ERR_NO_MEMORY;
+        node->open_txids = bigger;
+        node->open_cap = cap;
+    }
+    memcpy(node->open_txids[node->open_count++], txid, 32);
+    return WT_OK;
+}
+
+/* ---------------------------------------------------------------- genesis */
+
+typedef struct {
+    wt_account *items;
+    size_t count, cap;
+    bool failed;
+} account_list;
+
+static bool collect_account(void *arg, const wt_account *account)
+{
+    account_list *list = arg;
+    if (list->count == list->cap) {
+        size_t cap = list->cap == 0 ? 256 : list->cap * 2;
+        wt_account *bigger = realloc(list->items, cap * sizeof *bigger);
+        if (bigger == NULL) {
+            list->failed = true;
+            return false;
+        }
+        list->items = bigger;
+        list->cap = cap;
+    }
+    list->items[list->count++] = *account;
+    return true;
+}
+
+static wt_err create_genesis(wt_node *node)
+{
+    if (!node->can_seal) {
+        wt_log(WT_LOG_ERROR, "node", "a new ledger needs the operator key for its genesis block");
+        return WT_ERR_INVALID_ARGUMENT;
+    }
+    uint8_t params_bytes[8192];
+    size_t n = wt_chain_params_encode(params_bytes, sizeof params_bytes, &node->params);
+    WT_ASSERT(n <= sizeof params_bytes);
+    wt_err err = wt_store_meta_put(node->store, WT_STORE_META_PARAMS, params_bytes, n);
+    if (err != WT_OK)
+        return err;
+
+    wt_block_header h;
+    memset(&h, 0, sizeof h);
+    h.version = WT_BLOCK_VERSION;
+    h.chain_id = node->params.chain_id;
+    h.height = 0;
+    h.time_ms = node->params.genesis_time_ms;
+    h.interval = (uint64_t)(node->params.genesis_time_ms / node->params.interval_ms);
+    wt_genesis_params_hash(h.merkle_root, &node->params);
+    wt_state_hash(h.state_hash, node->state);
+    memcpy(h.operator_key, node->params.operator_key, 32);
+    err = wt_block_sign(node->ctx, &h, &node->operator_key);
+    if (err != WT_OK)
+        return err;
+
+    /* the genesis accounts (roles), then block 0 */
+    account_list list = {0};
+    wt_state_dirty_each(node->state, collect_account, &list);
+    err = list.failed ? WT_ERR_NO_MEMORY
+                      : wt_store_append_batch(node->store, NULL, 0, list.items, list.count);
+    free(list.items);
+    if (err != WT_OK)
+        return err;
+    wt_state_dirty_clear(node->state);
+    uint8_t header_bytes[WT_BLOCK_HEADER_BYTES], hash[32];
+    wt_block_header_encode(header_bytes, &h);
+    wt_block_hash(hash, &h);
+    err = wt_store_block_append(node->store, 0, hash, header_bytes, sizeof header_bytes);
+    if (err != WT_OK)
+        return err;
+    return wt_store_meta_put(node->store, WT_STORE_META_GENESIS_HASH, hash, 32);
+}
+
+/* ----------------------------------------------------------------- replay */
+
+typedef struct {
+    wt_node *node;
+    wt_err err;
+    uint64_t expected_seq;
+    uint64_t last_block;
+} replay_ctx;
+
+static bool replay_tx(void *arg, const wt_store_tx *stored)
+{
+    replay_ctx *rc = arg;
+    wt_node *node = rc->node;
+    wt_tx tx;
+    const char *field = NULL;
+    rc->err = WT_ERR_STORE_CORRUPT;
+    if (stored->seq != rc->expected_seq) {
+        wt_log(WT_LOG_ERROR, "node", "stored transactions skip from seq %llu to %llu",
+               (unsigned long long)rc->expected_seq, (unsigned long long)stored->seq);
+        return false;
+    }
+    if (wt_tx_decode(&tx, &field, stored->raw, stored->raw_len) != WT_OK) {
+        wt_log(WT_LOG_ERROR, "node", "stored transaction seq %llu does not decode (%s)",
+               (unsigned long long)stored->seq, field ? field : "?");
+        return false;
+    }
+    wt_apply_opts opts = {.now_ms = stored->t_ms, .sig_verified = true};
+    wt_err err = wt_ledger_apply(node->ctx, node->state, &field, &tx, stored->txid, &opts);
+    if (err != WT_OK) {
+        wt_log(WT_LOG_ERROR, "node", "stored transaction seq %llu no longer applies: %s (%s)",
+               (unsigned long long)stored->seq, wt_errname(err), field ? field : "?");
+        rc->err = err == WT_ERR_NO_MEMORY ? err : WT_ERR_STORE_CORRUPT;
+        return false;
+    }
+    if (stored->height > rc->last_block && open_block_push(node, stored->txid) != WT_OK) {
+        rc->err = WT_ERR_NO_MEMORY;
+        return false;
+    }
+    rc->expected_seq++;
+    rc->err = WT_OK;
+    return true;
+}
+
+typedef struct {
+    wt_node *node;
+    uint64_t rows, mismatches;
+    account_list fixes;
+} compare_ctx;
+
+static bool compare_account(void *arg, const wt_account *row)
+{
+    compare_ctx *cc = arg;
+    cc->rows++;
+    wt_account live;
+    wt_state_account(&live, cc->node->state, row->key);
+    if (memcmp(&live, row, sizeof live) != 0) {
+        cc->mismatches++;
+        char hex[65];
+        wt_hex_encode(hex, row->key, 32);
+        wt_log(WT_LOG_WARN, "node", "stored account %s differs from the replayed state", hex);
+        collect_account(&cc->fixes, &live);
+    }
+    return true;
+}
+
+/* Rebuild the state from the store: genesis state, then every transaction. */
+static wt_err replay(wt_node *node, bool rebuild)
+{
+    wt_state_destroy(node->state);
+    node->state = NULL;
+    node->open_count = 0;
+    wt_err err = wt_state_create(&node->state, &node->params);
+    if (err != WT_OK)
+        return err;
+    uint64_t last_block;
+    err = wt_store_last_block(node->store, &last_block, node->prev_hash);
+    if (err != WT_OK)
+        return err == WT_ERR_NOT_FOUND ? WT_ERR_STORE_CORRUPT : err;
+    uint8_t header_bytes[WT_BLOCK_HEADER_BYTES];
+    size_t header_len;
+    uint8_t hash[32];
+    err = wt_store_block_get(node->store, hash, header_bytes, sizeof header_bytes, &header_len,
+                             last_block);
+    wt_block_header last;
+    if (err == WT_OK)
+        err = wt_block_header_decode(&last, header_bytes, header_len);
+    if (err != WT_OK)
+        return WT_ERR_STORE_CORRUPT;
+    node->height = last_block + 1;
+    node->prev_time_ms = last.time_ms;
+
+    replay_ctx rc = {.node = node, .err = WT_OK, .expected_seq = 1, .last_block = last_block};
+    err = wt_store_txs_each(node->store, 1, replay_tx, &rc);
+    if (err == WT_OK)
+        err = rc.err;
+    if (err != WT_OK)
+        return err;
+    node->last_seq = rc.expected_seq - 1;
+
+    compare_ctx cc = {.node = node};
+    err = wt_store_accounts_each(node->store, compare_account, &cc);
+    wt_state_totals totals;
+    wt_state_totals_get(&totals, node->state);
+    if (err == WT_OK && cc.rows != totals.accounts) {
+        wt_log(WT_LOG_WARN, "node", "the store holds %llu account rows, the replay %llu accounts",
+               (unsigned long long)cc.rows, (unsigned long long)totals.accounts);
+        cc.mismatches++;
+    }
+    if (err == WT_OK && cc.mismatches > 0) {
+        if (!rebuild) {
+            wt_log(WT_LOG_ERROR, "node",
+                   "stored account state differs from the ledger; rebuild it with --rebuild");
+            err = WT_ERR_STORE_CORRUPT;
+        } else {
+            /* rewrite every account from the replay */
+            account_list all = {0};
+            wt_state_accounts_each(node->state, collect_account, &all);
+            err = all.failed ? WT_ERR_NO_MEMORY
+                             : wt_store_append_batch(node->store, NULL, 0, all.items, all.count);
+            free(all.items);
+            wt_log(WT_LOG_INFO, "node", "rebuilt the account state from %llu transactions",
+                   (unsigned long long)node->last_seq);
+        }
+    }
+    free(cc.fixes.items);
+    wt_state_dirty_clear(node->state);
+    return err;
+}
+
+/* -------------------------------------------------------------- sequencer */
+
+/* An earlier committed copy of txid: its stored result. */
+static bool find_committed(wt_node *node, wt_submit_result *result, const uint8_t txid[32])
+{
+    wt_store_tx_info info;
+    if (wt_store_tx_by_txid(node->store, &info, NULL, 0, txid) != WT_OK)
+        return false;
+    result->err = WT_OK;
+    result->field = NULL;
+    result->seq = info.seq;
+    result->height = info.height;
+    result->duplicate = true;
+    return true;
+}
+
+typedef struct {
+    wt_store_tx *txs;
+    size_t count, cap;
+} batch;
+
+static wt_err batch_push(batch *b, const wt_store_tx *tx)
+{
+    if (b->count == b->cap) {
+        size_t cap = b->cap == 0 ? 1024 : b->cap * 2;
+        wt_store_tx *bigger = realloc(b->txs, cap * sizeof *bigger);
+        if (bigger == NULL)
+            return WT_ERR_NO_MEMORY;
+        b->txs = bigger;
+        b->cap = cap;
+    }
+    b->txs[b->count++] = *tx;
+    return WT_OK;
+}
+
+/* Apply and commit the submissions in `list` (a chain of requests). */
+static void commit_requests(wt_node *node, request *list, batch *b)
+{
+    pthread_rwlock_wrlock(&node->state_lock);
+    int64_t now_ms = node_now(node);
+    b->count = 0;
+    size_t open_before = node->open_count;
+    uint64_t seq_before = node->last_seq;
+    wt_err err = WT_OK;
+    for (request *r = list; r != NULL; r = r->next) {
+        for (size_t i = 0; i < r->count; i++) {
+            if (!r->ready[i])
+                continue;
+            wt_submit_result *res = &r->results[i];
+            const char *field = NULL;
+            wt_apply_opts opts = {.now_ms = now_ms, .sig_verified = true};
+            wt_err e =
+                wt_ledger_apply(node->ctx, node->state, &field, &r->txs[i], r->txids[i], &opts);
+            if (e == WT_ERR_BAD_NONCE) {
+                /* a replay? then answer with the original result */
+                bool found = find_committed(node, res, r->txids[i]);
+                for (size_t k = 0; !found && k < b->count; k++)
+                    if (memcmp(b->txs[k].txid, r->txids[i], 32) == 0) {
+                        res->err = WT_OK;
+                        res->seq = b->txs[k].seq;
+                        res->height = b->txs[k].height;
+                        res->duplicate = true;
+                        found = true;
+                    }
+                if (found)
+                    continue;
+            }
+            if (e != WT_OK) {
+                res->err = e;
+                res->field = field;
+                continue;
+            }
+            wt_store_tx st = {.seq = node->last_seq + 1,
+                              .height = node->height,
+                              .t_ms = now_ms,
+                              .raw = r->raws[i],
+                              .raw_len = r->raw_lens[i]};
+            memcpy(st.txid, r->txids[i], 32);
+            if (err == WT_OK)
+                err = batch_push(b, &st);
+            if (err == WT_OK)
+                err = open_block_push(node, st.txid);
+            node->last_seq++;
+            res->err = WT_OK;
+            res->seq = st.seq;
+            res->height = st.height;
+        }
+    }
+    account_list accounts = {0};
+    if (err == WT_OK) {
+        wt_state_dirty_each(node->state, collect_account, &accounts);
+        if (accounts.failed)
+            err = WT_ERR_NO_MEMORY;
+    }
+    if (err == WT_OK && (b->count > 0 || accounts.count > 0))
+        err = wt_store_append_batch(node->store, b->txs, b->count, accounts.items, accounts.count);
+    free(accounts.items);
+    if (err == WT_OK) {
+        wt_state_dirty_clear(node->state);
+    } else {
+        /* Nothing of this batch is durable: tell every applied submission,
+         * and rebuild the state from the store, which still holds the truth. */
+        wt_log(WT_LOG_ERROR, "node", "group commit of %zu transactions failed: %s", b->count,
+               wt_errname(err));
+        for (request *r = list; r != NULL; r = r->next)
+            for (size_t i = 0; i < r->count; i++)
+                if (r->ready[i] && r->results[i].err == WT_OK && r->results[i].seq > seq_before) {
+                    /* applied now, or a duplicate of one applied now */
+                    r->results[i].duplicate = false;
+                    r->results[i].err = err == WT_ERR_NO_MEMORY ? err : WT_ERR_STORAGE_UNAVAILABLE;
+                    r->results[i].seq = 0;
+                    r->results[i].height = 0;
+                }
+        node->open_count = open_before;
+        node->last_seq = seq_before;
+        wt_err again = replay(node, false);
+        if (again != WT_OK)
+            wt_log(WT_LOG_ERROR, "node", "rebuilding the state after a failed commit: %s",
+                   wt_errname(again));
+    }
+    pthread_rwlock_unlock(&node->state_lock);
+}
+
+static wt_err seal_block(wt_node *node, wt_block_header *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!node->can_seal)
+        return WT_ERR_NOT_OPERATOR;
+    pthread_rwlock_wrlock(&node->state_lock);
+    wt_block_header h;
+    memset(&h, 0, sizeof h);
+    h.version = WT_BLOCK_VERSION;
+    h.chain_id = node->params.chain_id;
+    h.height = node->height;
+    memcpy(h.prev_hash, node->prev_hash, 32);
+    int64_t now_ms = node_now(node);
+    h.time_ms = now_ms > node->prev_time_ms ? now_ms : node->prev_time_ms; /* never backwards */
+    h.interval = (uint64_t)(h.time_ms / node->params.interval_ms);
+    h.tx_count = (uint32_t)node->open_count;
+    wt_err err = WT_OK;
+    uint8_t *scratch = malloc(node->open_count * 32 + 32);
+    if (scratch == NULL)
+        err = WT_ERR_NO_MEMORY;
+    if (err == WT_OK) {
+        wt_merkle_root(h.merkle_root, scratch, (const uint8_t(*)[32])node->open_txids,
+                       node->open_count);
+        free(scratch);
+        wt_state_hash(h.state_hash, node->state);
+        /* the operator as of now: a REGISTER may have moved the role */
+        memcpy(h.operator_key, wt_state_params(node->state)->operator_key, 32);
+        err = wt_block_sign(node->ctx, &h, &node->operator_key);
+    }
+    uint8_t bytes[WT_BLOCK_HEADER_BYTES], hash[32];
+    if (err == WT_OK) {
+        wt_block_header_encode(bytes, &h);
+        wt_block_hash(hash, &h);
+        err = wt_store_block_append(node->store, h.height, hash, bytes, sizeof bytes);
+    }
+    if (err == WT_OK) {
+        node->height++;
+        memcpy(node->prev_hash, hash, 32);
+        node->prev_time_ms = h.time_ms;
+        node->open_count = 0;
+        *out = h;
+    }
+    pthread_rwlock_unlock(&node->state_lock);
+    return err;
+}
+
+static void *sequencer_main(void *arg)
+{
+    wt_node *node = arg;
+    batch b = {0};
+    pthread_mutex_lock(&node->lock);
+    for (;;) {
+        while (node->head == NULL && !node->stopping)
+            pthread_cond_wait(&node->work, &node->lock);
+        if (node->head == NULL && node->stopping)
+            break;
+        /* take a run of submissions up to batch_max transactions, or one seal */
+        request *list = node->head, *last = list;
+        if (list->is_seal) {
+            node->head = list->next;
+        } else {
+            size_t total = list->count;
+            while (last->next != NULL && !last->next->is_seal &&
+                   total + last->next->count <= node->batch_max) {
+                last = last->next;
+                total += last->count;
+            }
+            node->head = last->next;
+        }
+        if (node->head == NULL)
+            node->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&node->lock);
+
+        if (list->is_seal)
+            list->seal_err = seal_block(node, list->header);
+        else
+            commit_requests(node, list, &b);
+
+        pthread_mutex_lock(&node->lock);
+        for (request *r = list; r != NULL; r = r->next)
+            r->done = true;
+        pthread_cond_broadcast(&node->finished);
+    }
+    pthread_mutex_unlock(&node->lock);
+    free(b.txs);
+    return NULL;
+}
+
+/* Queue r and wait until the sequencer has handled it. */
+static wt_err enqueue_and_wait(wt_node *node, request *r)
+{
+    pthread_mutex_lock(&node->lock);
+    if (node->stopping) {
+        pthread_mutex_unlock(&node->lock);
+        return WT_ERR_UNAVAILABLE;
+    }
+    r->next = NULL;
+    if (node->tail != NULL)
+        node->tail->next = r;
+    else
+        node->head = r;
+    node->tail = r;
+    pthread_cond_signal(&node->work);
+    while (!r->done)
+        pthread_cond_wait(&node->finished, &node->lock);
+    pthread_mutex_unlock(&node->lock);
+    return WT_OK;
+}
+
+/* ------------------------------------------------------------- submission */
+
+static void prepare_one(void *arg, size_t i)
+{
+    request *r = arg;
+    wt_submit_result *res = &r->results[i];
+    memset(res, 0, sizeof *res);
+    r->ready[i] = false;
+    const char *field = NULL;
+    wt_err err = wt_tx_decode(&r->txs[i], &field, r->raws[i], r->raw_lens[i]);
+    if (err != WT_OK) {
+        res->err = err;
+        res->field = field;
+        return;
+    }
+    wt_tx_id_encoded(r->txids[i], r->raws[i], r->raw_lens[i]);
+    memcpy(res->txid, r->txids[i], 32);
+}
+
+typedef struct {
+    request *r;
+    const wt_ctx *ctx;
+} prepare_ctx;
+
+static void prepare_and_verify(void *arg, size_t i)
+{
+    prepare_ctx *pc = arg;
+    request *r = pc->r;
+    prepare_one(r, i);
+    if (r->results[i].err != WT_OK)
+        return;
+    if (!wt_tx_verify(pc->ctx, &r->txs[i], r->txids[i])) {
+        r->results[i].err = WT_ERR_BAD_SIGNATURE;
+        r->results[i].field = "signature";
+        return;
+    }
+    r->ready[i] = true;
+}
+
+wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
+                      const size_t *raw_lens, size_t count)
+{
+    if (count == 0)
+        return WT_OK;
+    request r;
+    memset(&r, 0, sizeof r);
+    r.count = count;
+    r.raws = raws;
+    r.raw_lens = raw_lens;
+    r.results = results;
+    r.txs = malloc(count * sizeof *r.txs);
+    r.txids = malloc(count * 32);
+    r.ready = malloc(count * sizeof *r.ready);
+    if (r.txs == NULL || r.txids == NULL || r.ready == NULL) {
+        free(r.txs);
+        free(r.txids);
+        free(r.ready);
+        return WT_ERR_NO_MEMORY;
+    }
+    prepare_ctx pc = {.r = &r, .ctx = node->ctx};
+    wt_pool_run(node->pool, prepare_and_verify, &pc, count);
+    wt_err err = enqueue_and_wait(node, &r);
+    free(r.txs);
+    free(r.txids);
+    free(r.ready);
+    return err;
+}
+
+wt_err wt_node_seal(wt_node *node, wt_block_header *header)
+{
+    request r;
+    memset(&r, 0, sizeof r);
+    r.is_seal = true;
+    r.header = header;
+    wt_err err = enqueue_and_wait(node, &r);
+    return err != WT_OK ? err : r.seal_err;
+}
+
+wt_err wt_node_account(wt_node *node, wt_account *account, const uint8_t key[32])
+{
+    pthread_rwlock_rdlock(&node->state_lock);
+    wt_err err = wt_state_account(account, node->state, key);
+    pthread_rwlock_unlock(&node->state_lock);
+    return err;
+}
+
+void wt_node_totals(wt_node *node, wt_state_totals *totals, uint64_t *height,
+                    uint8_t state_hash[32])
+{
+    /* the hash folds pending changes in: that writes */
+    if (state_hash != NULL)
+        pthread_rwlock_wrlock(&node->state_lock);
+    else
+        pthread_rwlock_rdlock(&node->state_lock);
+    wt_state_totals_get(totals, node->state);
+    if (height != NULL)
+        *height = node->height - 1; /* the last sealed block */
+    if (state_hash != NULL)
+        wt_state_hash(state_hash, node->state);
+    pthread_rwlock_unlock(&node->state_lock);
+}
+
+/* -------------------------------------------------------------- open/close */
+
+static wt_err load_params(wt_node *node, const wt_chain_params *given, bool *is_new)
+{
+    uint8_t bytes[8192];
+    size_t n;
+    wt_err err = wt_store_meta_get(node->store, bytes, sizeof bytes, &n, WT_STORE_META_PARAMS);
+    if (err == WT_ERR_NOT_FOUND) {
+        if (given == NULL) {
+            wt_log(WT_LOG_ERROR, "node", "%s holds no chain: create it with its genesis first",
+                   node->db_path);
+            return WT_ERR_NOT_FOUND;
+        }
+        node->params = *given;
+        *is_new = true;
+        return wt_chain_params_validate(given, NULL);
+    }
+    if (err != WT_OK)
+        return err;
+    err = wt_chain_params_decode(&node->params, bytes, n);
+    if (err != WT_OK)
+        return WT_ERR_STORE_CORRUPT;
+    if (given != NULL) {
+        uint8_t a[32], b[32];
+        wt_genesis_params_hash(a, given);
+        wt_genesis_params_hash(b, &node->params);
+        if (memcmp(a, b, 32) != 0) {
+            wt_log(WT_LOG_ERROR, "node", "%s holds another chain than the genesis given",
+                   node->db_path);
+            return WT_ERR_WRONG_CHAIN;
+        }
+    }
+    /* a genesis interrupted before its block 0 is finished now */
+    uint64_t h;
+    uint8_t hash[32];
+    *is_new = wt_store_last_block(node->store, &h, hash) == WT_ERR_NOT_FOUND;
+    return WT_OK;
+}
+
+wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
+{
+    *out = NULL;
+    wt_node *node = calloc(1, sizeof *node);
+    if (node == NULL)
+        return WT_ERR_NO_MEMORY;
+    node->ctx = ctx;
+    node->clock = opts->clock != NULL ? opts->clock : real_clock;
+    node->clock_arg = opts->clock_arg;
+    node->batch_max = opts->batch_max != 0 ? opts->batch_max : BATCH_MAX_DEFAULT;
+    node->db_path = strdup(opts->db_path);
+    if (opts->operator_key != NULL) {
+        node->operator_key = *opts->operator_key;
+        node->can_seal = true;
+    }
+    pthread_mutex_init(&node->lock, NULL);
+    pthread_cond_init(&node->work, NULL);
+    pthread_cond_init(&node->finished, NULL);
+    pthread_rwlock_init(&node->state_lock, NULL);
+
+    wt_store_opts sopts = {.cache_kib = opts->store_cache_kib};
+    wt_err err = node->db_path == NULL ? WT_ERR_NO_MEMORY
+                                       : wt_store_open(&node->store, opts->db_path, &sopts);
+    bool is_new = false;
+    if (err == WT_OK)
+        err = load_params(node, opts->params, &is_new);
+    if (err == WT_OK && is_new) {
+        err = wt_state_create(&node->state, &node->params);
+        if (err == WT_OK)
+            err = create_genesis(node);
+    }
+    if (err == WT_OK)
+        err = replay(node, opts->rebuild);
+    unsigned workers = opts->verify_threads != 0 ? opts->verify_threads : wt_pool_cores() - 1;
+    if (err == WT_OK)
+        err = wt_pool_create(&node->pool, workers);
+    if (err == WT_OK) {
+        if (pthread_create(&node->sequencer, NULL, sequencer_main, node) != 0)
+            err = WT_ERR_NO_MEMORY;
+        else
+            node->sequencer_started = true;
+    }
+    if (err != WT_OK) {
+        wt_node_close(node);
+        return err;
+    }
+    *out = node;
+    return WT_OK;
+}
+
+void wt_node_close(wt_node *node)
+{
+    if (node == NULL)
+        return;
+    if (node->sequencer_started) {
+        pthread_mutex_lock(&node->lock);
+        node->stopping = true;
+        pthread_cond_signal(&node->work);
+        pthread_mutex_unlock(&node->lock);
+        pthread_join(node->sequencer, NULL);
+    }
+    wt_pool_destroy(node->pool);
+    wt_store_close(node->store);
+    wt_state_destroy(node->state);
+    wt_seckey_wipe(&node->operator_key);
+    free(node->open_txids);
+    free(node->db_path);
+    pthread_rwlock_destroy(&node->state_lock);
+    pthread_cond_destroy(&node->finished);
+    pthread_cond_destroy(&node->work);
+    pthread_mutex_destroy(&node->lock);
+    free(node);
+}
