@@ -118,7 +118,8 @@
     X(WT_ERR_SML_BAD_ESCAPE, "sml_bad_escape", "an SML escape sequence is invalid")                \
     X(WT_ERR_BAD_SML, "bad_sml", "the SML message structure is invalid")                           \
     X(WT_ERR_BAD_JSON, "bad_json", "the message is not valid JSON")                                \
-    X(WT_ERR_NO_METER_VALUES, "no_meter_values", "the message carries no meter values")
+    X(WT_ERR_NO_METER_VALUES, "no_meter_values", "the message carries no meter values")            \
+    X(WT_ERR_CRC_MISSING, "crc_missing", "the telegram lacks the CRC its version requires")
 
 typedef enum {
 #define WT_ERR_ENUM_(id, name, msg) id,

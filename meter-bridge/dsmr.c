@@ -511,5 +511,18 @@ wt_err wt_dsmr_next(wt_meter_reading *reading, size_t *used, const uint8_t *buf,
     reading->crc = crc;
     if (crc != WT_METER_CRC_MISMATCH)
         reading->detail[0] = '\0';
+    /* DSMR 4 and later always send a CRC: a telegram that says it is one
+     * and has none lost it (or was never checked by anyone). */
+    const wt_meter_value *v = wt_meter_reading_find(reading, wt_obis_make(1, 3, 0, 2, 8));
+    int64_t version;
+    if (crc == WT_METER_CRC_NONE && (flags & WT_METER_IGNORE_CRC) == 0 && v != NULL &&
+        v->kind == WT_METER_VALUE_TEXT &&
+        wt_meter_decimal_scale(&version, wt_meter_value_text(reading, v), v->text_len, 0) ==
+            WT_OK &&
+        version >= 40) {
+        wt_meter_reading_reset(reading, WT_METER_FORMAT_DSMR);
+        wt_meter_detail(reading, "DSMR version %lld sends a CRC after '!'", (long long)version);
+        return WT_ERR_CRC_MISSING;
+    }
     return WT_OK;
 }

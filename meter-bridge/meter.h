@@ -20,7 +20,7 @@
  *    after its buffer.
  *  - Functions return wt_err and zero their outputs before the first check.
  *  - DSMR and SML parsing is pure and allocation-free over caller memory
- *    (a wt_meter_reading is ~10 KiB: keep it static or on the heap in
+ *    (a wt_meter_reading is ~7.5 KiB: keep it static or on the heap in
  *    tight stacks). Tasmota parsing allocates inside jansson and frees
  *    before returning.
  *  - Values are int64 in the smallest unit of their quantity: energy mWh,
@@ -235,17 +235,23 @@ wt_err wt_sml_next(wt_meter_reading *reading, size_t *used, size_t *list_index, 
 
 /*
  * Tasmota MQTT JSON: one message, e.g. the payload of tele/<device>/SENSOR.
- * The ENERGY object gives Total/TotalTariff/ExportActive/ExportTariff
- * (kWh) → 1-0:1.8.0/1.8.1…/2.8.0/2.8.1…, Power (W) → 1-0:1.7.0 (arrays →
- * phases 21/41/61.7.0), Voltage, Current, Frequency, ApparentPower,
- * ReactivePower likewise; Today/Yesterday/Factor have no OBIS code and are
- * checked but not reported. Every other object (an SML script's "SML",
- * "MT175", …) is searched key by key through `map` (NULL: the built-in
- * names such as Total_in, Total_out, Power_curr, and keys spelt like
- * OBIS, "1_8_0" / "1.8.0"). Numbers are converted from their JSON text, so
- * 1234.567 kWh is exactly 1234567000 mWh. meter_id: the <device> part of
- * `topic` when given (may be NULL). t_ms: "Time" when it carries a UTC
- * offset or Z, else none (Tasmota's Time is local time).
+ * The ENERGY object: Total, TotalTariff[], ExportActive, ExportTariff[]
+ * (kWh) → 1-0:1.8.0, 1-0:1.8.1…, 1-0:2.8.0, 1-0:2.8.1…; Power (W, signed:
+ * negative is export) → 1-0:16.7.0, a per-phase array → 36/56/76.7.0;
+ * Voltage → 32.7.0, Current → 31.7.0, Frequency → 14.7.0, ApparentPower →
+ * 9.7.0, ReactivePower → 3.7.0, Factor → 13.7.0 (text), arrays → the L1/L2/
+ * L3 codes; Today, Yesterday, TotalStartTime, Period have no OBIS code and
+ * are not reported. Every other object (an SML script's "SML", "MT175", …)
+ * is searched key by key: first `map` (may be NULL), then built-in names
+ * (Total_in, Total_out, Power_curr, E_in, E_out, Power_L1…, Volt_L1…,
+ * Current_L1…, Meter_Number → 1-0:96.1.0), then keys spelt like OBIS
+ * ("1_8_0", "1.8.0", "1-0:1.8.0", units inferred from C and D); other keys
+ * are ignored. Numbers are converted from their JSON text, never a double,
+ * so 1234.567 kWh is exactly 1234567000 mWh. meter_id: the meter's own
+ * number (1-0:96.1.0) when the message carries one, else the <device> part
+ * of `topic` (may be NULL). t_ms: "Time" when it carries Z or a UTC offset,
+ * else none (Tasmota's Time is local time; SetOption52 adds the offset).
+ * WT_ERR_NO_METER_VALUES when nothing in the message is a meter value.
  */
 typedef struct {
     const char *key;  /* JSON key, compared case-insensitively */

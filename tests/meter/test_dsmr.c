@@ -356,8 +356,10 @@ static void waiting_for_more(void **state)
             assert_int_equal(err, WT_ERR_NOT_FOUND); /* "/KF" is not yet a header */
         else if (cut <= bang)
             assert_int_equal(err, WT_ERR_TELEGRAM_TRUNCATED);
-        else if (cut == bang + 1 || cut >= bang + 5)
-            assert_int_equal(err, WT_OK); /* "…!" alone, or the whole CRC, ends it */
+        else if (cut == bang + 1)
+            assert_int_equal(err, WT_ERR_CRC_MISSING); /* "…!" alone: 4.2 needs its CRC */
+        else if (cut >= bang + 5)
+            assert_int_equal(err, WT_OK); /* the whole CRC ends it */
         else
             assert_int_equal(err, WT_ERR_CRC_MISMATCH); /* a CRC cut short */
         assert_int_equal(used, cut);
@@ -426,6 +428,12 @@ static void crc_line_forms(void **state)
                            "/WTT5 X\r\n\r\n1-0:1.8.1(1*kWh)\r\n! 1234\r\n"};
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(parse_one(cases[i], strlen(cases[i]), 0), WT_ERR_BAD_TELEGRAM);
+    /* A DSMR 4+ telegram must carry its CRC, unless the caller ignores CRCs. */
+    const char *v5_no_crc = "/WTT5 X\r\n\r\n1-3:0.2.8(50)\r\n1-0:1.8.1(1*kWh)\r\n!\r\n";
+    assert_int_equal(parse_one(v5_no_crc, strlen(v5_no_crc), 0), WT_ERR_CRC_MISSING);
+    assert_int_equal(reading.values_count, 0);
+    assert_int_equal(parse_one(v5_no_crc, strlen(v5_no_crc), WT_METER_IGNORE_CRC), WT_OK);
+    assert_int_equal(reading.crc, WT_METER_CRC_NONE);
     /* "!" at the very end of the input without a line end is a complete telegram. */
     const char *no_eol = "/WTT5 X\r\n\r\n1-0:1.8.1(1*kWh)\r\n!";
     assert_int_equal(parse_one(no_eol, strlen(no_eol), 0), WT_OK);
