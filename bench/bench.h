@@ -36,6 +36,9 @@ void wt_bench_progress(wt_bench_ctx *ctx, const char *fmt, ...)
 void wt_bench_sink_u64(uint64_t value);
 
 /* The benchmarks. */
+void wt_bench_sign(wt_bench_ctx *ctx);
+void wt_bench_verify(wt_bench_ctx *ctx);
+void wt_bench_codec(wt_bench_ctx *ctx);
 void wt_bench_amount(wt_bench_ctx *ctx);
 void wt_bench_meter(wt_bench_ctx *ctx);
 void wt_bench_ledger(wt_bench_ctx *ctx);

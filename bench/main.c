@@ -15,6 +15,10 @@ typedef struct {
 } bench_def;
 
 static const bench_def benches[] = {
+    {"sign", "BIP340 signs/s, 1 thread and all cores, vs a raw libsecp256k1 loop", wt_bench_sign},
+    {"verify", "BIP340 verifies/s, 1 thread and all cores, vs a raw libsecp256k1 loop",
+     wt_bench_verify},
+    {"codec", "transactions encoded/decoded/hashed per second vs memcpy/SHA-256", wt_bench_codec},
     {"amount", "the amount rule (checked 128-bit multiply-divide) vs a plain 128-bit multiply",
      wt_bench_amount},
     {"meter", "DSMR telegrams and SML frames parsed per second vs a memchr scan of the same bytes",
