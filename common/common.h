@@ -155,6 +155,9 @@ __attribute__((noreturn)) void wt_assert_fail(const char *expr, const char *file
         if (!(cond))                                                                               \
             wt_assert_fail(#cond, __FILE__, __LINE__);                                             \
     } while (0)
+/* A place the code can never reach when the contracts hold (after a
+ * switch over values validated earlier, say). */
+#define WT_UNREACHABLE(why) wt_assert_fail(why, __FILE__, __LINE__)
 
 /* --------------------------------------------------- checked arithmetic */
 

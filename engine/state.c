@@ -1155,7 +1155,7 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
             break;
         }
         default:
-            WT_ASSERT(!"register kind validated by the decoder");
+            WT_UNREACHABLE("register kind validated by the decoder");
         }
         break;
     }
@@ -1210,7 +1210,7 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         break;
     }
     default:
-        WT_ASSERT(!"type validated above");
+        WT_UNREACHABLE("type validated above");
     }
     /* Paired assertion: conservation holds after every transition. */
     WT_ASSERT(s->balances_micro + s->holds_micro == s->minted_micro - s->burned_micro);

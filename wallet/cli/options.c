@@ -60,6 +60,6 @@ const char *wt_cli_value(const wt_cli_option *opts, size_t opts_count, const cha
     for (size_t k = 0; k < opts_count; k++)
         if (strcmp(opts[k].name, name) == 0)
             return opts[k].value;
-    WT_ASSERT(!"option names come from the same table");
+    WT_UNREACHABLE("option names come from the same table");
     return NULL;
 }
