@@ -41,6 +41,7 @@ void wt_bench_verify(wt_bench_ctx *ctx);
 void wt_bench_codec(wt_bench_ctx *ctx);
 void wt_bench_amount(wt_bench_ctx *ctx);
 void wt_bench_meter(wt_bench_ctx *ctx);
+void wt_bench_match(wt_bench_ctx *ctx);
 void wt_bench_ledger(wt_bench_ctx *ctx);
 void wt_bench_store(wt_bench_ctx *ctx);
 

@@ -138,16 +138,17 @@ static unsigned bit_width(uint64_t x)
     return x == 0 ? 0 : 64u - (unsigned)__builtin_clzll(x);
 }
 
+/* The duplicate check's hash of an id: four independent multiplies (they
+ * run in parallel) and a final mix. Collisions cost time, never correctness:
+ * equal hashes compare the whole ids. */
 static uint64_t id_hash(const wt_order_id *id)
 {
     uint64_t w[4];
     memcpy(w, id->bytes, sizeof w);
-    uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
-    for (int i = 0; i < 4; i++) {
-        h = (h ^ w[i]) * UINT64_C(0xbf58476d1ce4e5b9);
-        h ^= h >> 31;
-    }
-    h *= UINT64_C(0x94d049bb133111eb);
+    uint64_t h = (w[0] * UINT64_C(0x9e3779b97f4a7c15)) ^ (w[1] * UINT64_C(0xbf58476d1ce4e5b9)) ^
+                 (w[2] * UINT64_C(0x94d049bb133111eb)) ^ (w[3] * UINT64_C(0xd6e8feb86659fd93));
+    h ^= h >> 32;
+    h *= UINT64_C(0x9e3779b97f4a7c15);
     return h ^ (h >> 29);
 }
 
@@ -398,6 +399,7 @@ typedef struct {
     int64_t *rem;
     wt_trade *trades;
     size_t trades_count, trades_cap;
+    __int128 value; /* sum of energy * price over all trades, for the average */
     uint32_t *skipped;
     wt_mechanism mechanism;
     uint32_t k_ppm;
@@ -531,18 +533,23 @@ static void zone_walk(book *bk, wt_zone_result *zr, const elem *bids, size_t nb,
         clear_price = max_ask + (last_bid - max_ask) * (int64_t)bk->k_ppm / (int64_t)WT_K_PPM_ONE;
     }
     __int128 value = 0;
-    int64_t volume = 0;
+    int64_t volume = 0, amount = 0, fees = 0;
     for (size_t t = t0; t < t1; t++) {
         wt_trade *tr = &bk->trades[t];
         if (pac)
             tr->price_micro_per_kwh = clear_price;
         wt_err e1 = wt_amount_micro(&tr->amount_micro, tr->energy_mwh, tr->price_micro_per_kwh);
-        wt_err e2 = wt_amount_micro(&tr->fee_micro, tr->energy_mwh, fee);
+        wt_err e2 = fee == 0 ? WT_OK : wt_amount_micro(&tr->fee_micro, tr->energy_mwh, fee);
         WT_ASSERT(e1 == WT_OK && e2 == WT_OK); /* the limits make both fit */
         volume += tr->energy_mwh;
+        amount += tr->amount_micro;
+        fees += tr->fee_micro;
         value += (__int128)tr->energy_mwh * tr->price_micro_per_kwh;
     }
     zr->volume_mwh = volume;
+    zr->amount_micro = amount;
+    zr->fee_micro = fees;
+    bk->value += value;
     zr->price_micro_per_kwh = pac ? clear_price : (int64_t)(value / volume);
 }
 
@@ -848,16 +855,14 @@ wt_err wt_book_clear(void *arena, size_t arena_len, wt_clearing *out, const wt_m
                   na, as == asks ? asks_other : asks);
     }
 
-    /* Totals. */
-    __int128 value = 0;
+    /* Totals, from the zones. */
     int64_t volume = 0, amount = 0, fees = 0;
-    for (size_t t = 0; t < bk.trades_count; t++) {
-        const wt_trade *tr = &trades[t];
-        volume += tr->energy_mwh;
-        amount += tr->amount_micro;
-        fees += tr->fee_micro;
-        value += (__int128)tr->energy_mwh * tr->price_micro_per_kwh;
+    for (size_t z = 0; z < zc; z++) {
+        volume += zres[z].volume_mwh;
+        amount += zres[z].amount_micro;
+        fees += zres[z].fee_micro;
     }
+    __int128 value = bk.value;
     out->trades = trades;
     out->trades_count = bk.trades_count;
     out->unfilled_mwh = rem;

@@ -176,6 +176,8 @@ typedef struct {
     int64_t price_micro_per_kwh; /* pay-as-clear: the zone's one price; pay-as-bid: the
                                     volume-weighted average, truncated; 0 without trades */
     int64_t volume_mwh;
+    int64_t amount_micro; /* sum of its trades' amounts */
+    int64_t fee_micro;    /* sum of its trades' fees */
     size_t trades_count;
 } wt_zone_result;
 

@@ -431,6 +431,8 @@ static void test_zone_results(void **state)
     assert_true(c.zones[1].price_micro_per_kwh == 122500000 && c.zones[1].volume_mwh == 1000);
     assert_true(c.zones[2].price_micro_per_kwh == 107500000 && c.zones[2].volume_mwh == 1000);
     assert_int_equal(c.zones[0].trades_count, 1);
+    assert_true(c.zones[0].amount_micro == 110000 && c.zones[0].fee_micro == 20000);
+    assert_true(c.zones[1].amount_micro == 122500 && c.zones[1].fee_micro == 5000);
     /* Per order: a1 filled, a2 filled, b1 1000 left, b2 filled. */
     assert_true(c.unfilled_mwh[0] == 0 && c.unfilled_mwh[1] == 0 && c.unfilled_mwh[2] == 1000 &&
                 c.unfilled_mwh[3] == 0);

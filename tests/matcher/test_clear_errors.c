@@ -245,12 +245,10 @@ static uint64_t id_hash_copy(const wt_order_id *id)
 {
     uint64_t w[4];
     memcpy(w, id->bytes, sizeof w);
-    uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
-    for (int i = 0; i < 4; i++) {
-        h = (h ^ w[i]) * UINT64_C(0xbf58476d1ce4e5b9);
-        h ^= h >> 31;
-    }
-    h *= UINT64_C(0x94d049bb133111eb);
+    uint64_t h = (w[0] * UINT64_C(0x9e3779b97f4a7c15)) ^ (w[1] * UINT64_C(0xbf58476d1ce4e5b9)) ^
+                 (w[2] * UINT64_C(0x94d049bb133111eb)) ^ (w[3] * UINT64_C(0xd6e8feb86659fd93));
+    h ^= h >> 32;
+    h *= UINT64_C(0x9e3779b97f4a7c15);
     return h ^ (h >> 29);
 }
 

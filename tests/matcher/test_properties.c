@@ -220,6 +220,21 @@ static void check_book(const book *b, size_t book_no, void *arena, size_t arena_
         fees += tr->fee_micro;
     }
     FAIL_IF(volume != c.volume_mwh || amount != c.amount_micro || fees != c.fee_micro, "totals");
+    /* Each zone's result adds up its own trades. */
+    for (size_t z = 0; z < c.zones_count; z++) {
+        int64_t zv = 0, za = 0, zf = 0;
+        size_t zt = 0;
+        for (size_t t = 0; t < c.trades_count; t++)
+            if (c.trades[t].zone == z) {
+                zv += c.trades[t].energy_mwh;
+                za += c.trades[t].amount_micro;
+                zf += c.trades[t].fee_micro;
+                zt++;
+            }
+        FAIL_IF(c.zones[z].volume_mwh != zv || c.zones[z].amount_micro != za ||
+                    c.zones[z].fee_micro != zf || c.zones[z].trades_count != zt,
+                "zone %zu result", z);
+    }
     /* What buyers pay equals what sellers receive plus the utility's fees:
      * summed per side from the trades. */
     int64_t paid = 0, received = 0;

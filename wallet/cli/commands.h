@@ -21,5 +21,6 @@ int wt_cli_key(int argc, char **argv);
 int wt_cli_tx(int argc, char **argv);
 int wt_cli_chain(int argc, char **argv);
 int wt_cli_audit(int argc, char **argv);
+int wt_cli_market(int argc, char **argv);
 
 #endif /* WATTLE_CLI_COMMANDS_H */

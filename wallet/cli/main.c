@@ -11,6 +11,7 @@
 static const wt_cli_command commands[] = {
     {"key", "make key files, show addresses, sign and verify (BIP340)", wt_cli_key},
     {"tx", "decode a transaction to JSON, with its txid and signature check", wt_cli_tx},
+    {"market", "clear an orders CSV by double auction (market clear)", wt_cli_market},
     {"chain", "make a new chain directory: keys, genesis, ledger", wt_cli_chain},
     {"audit", "re-verify a ledger from its genesis", wt_cli_audit},
     {NULL, NULL, NULL}, /* placeholder so the table is never empty */
