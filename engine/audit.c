@@ -333,11 +333,19 @@ wt_err wt_audit_run(const wt_ctx *ctx, wt_audit_report *report, const char *db_p
     int64_t start_ns = wt_monotonic_ns();
     audit a = {.ctx = ctx, .report = report, .opts = opts, .expected_seq = 1};
     wt_store_opts sopts = {.read_only = true};
+    bool snapshot = false;
     wt_err err = wt_store_open(&a.store, db_path, &sopts);
     if (err != WT_OK) {
         fail(&a, err, 0, NULL, "cannot open the store %s", db_path);
         goto done;
     }
+    /* one snapshot for the whole audit: a daemon may keep committing */
+    err = wt_store_snapshot_begin(a.store);
+    if (err != WT_OK) {
+        fail(&a, err, 0, NULL, "cannot read a snapshot of %s", db_path);
+        goto done;
+    }
+    snapshot = true;
     uint8_t bytes[8192];
     size_t n;
     err = wt_store_meta_get(a.store, bytes, sizeof bytes, &n, WT_STORE_META_PARAMS);
@@ -384,6 +392,8 @@ done:
     free(a.block_txids);
     wt_pool_destroy(a.pool);
     wt_state_destroy(a.state);
+    if (snapshot)
+        wt_store_snapshot_end(a.store);
     wt_store_close(a.store);
     report->seconds = (double)(wt_monotonic_ns() - start_ns) / 1e9;
     report->err = a.err;

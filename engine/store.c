@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ migrations */
@@ -27,7 +29,9 @@ static const char *const migrations[] = {
     "CREATE TABLE blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL);"
     "CREATE TABLE txs(seq INTEGER PRIMARY KEY, height INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
     " txid_prefix INTEGER NOT NULL, txid BLOB NOT NULL, raw BLOB NOT NULL);"
-    "CREATE INDEX txs_by_txid_prefix ON txs(txid_prefix);"
+    /* Appended in seq order like the table, so it costs an append, not a
+     * random B-tree insert: the narrow list the txid map is loaded from. */
+    "CREATE INDEX txs_by_seq ON txs(seq, txid_prefix);"
     "CREATE TABLE accounts(key BLOB PRIMARY KEY NOT NULL, balance_micro INTEGER NOT NULL,"
     " holds_micro INTEGER NOT NULL, nonce INTEGER NOT NULL, roles INTEGER NOT NULL)"
     " WITHOUT ROWID;"
@@ -54,7 +58,9 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == WT_STORE_SCHEMA_VERSI
     X(ST_ROLLBACK, "ROLLBACK")                                                                     \
     X(ST_LAST_TX, "SELECT seq, height FROM txs ORDER BY seq DESC LIMIT 1")                         \
     X(ST_LAST_BLOCK, "SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1")               \
-    X(ST_TX_EXISTS, "SELECT seq FROM txs WHERE txid_prefix = ?1 AND txid = ?2")                    \
+    X(ST_TXIDS_AFTER, "SELECT seq, txid_prefix FROM txs INDEXED BY txs_by_seq WHERE seq > ?1"      \
+                      " ORDER BY seq")                                                             \
+    X(ST_TXID_BY_SEQ, "SELECT txid FROM txs WHERE seq = ?1")                                       \
     X(ST_TX_INSERT, "INSERT INTO txs(" TX_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)")              \
     X(ST_ACCOUNT_UPSERT,                                                                           \
       "INSERT INTO accounts(" ACCOUNT_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5)"                       \
@@ -64,7 +70,6 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == WT_STORE_SCHEMA_VERSI
     X(ST_META_PUT, "INSERT INTO meta(key, value) VALUES(?1, ?2)"                                   \
                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value")                       \
     X(ST_META_GET, "SELECT value FROM meta WHERE key = ?1")                                        \
-    X(ST_TX_BY_TXID, "SELECT " TX_COLUMNS " FROM txs WHERE txid_prefix = ?1 AND txid = ?2")        \
     X(ST_TX_BY_SEQ, "SELECT " TX_COLUMNS " FROM txs WHERE seq = ?1")                               \
     X(ST_TXS_FROM, "SELECT " TX_COLUMNS " FROM txs WHERE seq >= ?1 ORDER BY seq")                  \
     X(ST_BLOCK_GET, "SELECT height, hash, header FROM blocks WHERE height = ?1")                   \
@@ -86,11 +91,34 @@ static const char *const stmt_sql[ST_COUNT_] = {
 #undef ST_SQL_
 };
 
+/*
+ * The txid map: txid prefix -> seq, an open-addressing hash table (linear
+ * probing, at most half full) in memory. Loaded on first use from the
+ * txs_by_seq index, which is about 20 bytes a row, and kept current by every
+ * append; a reader catches up with rows committed since (one index seek when
+ * there are none). Costs about 32 bytes of memory per stored transaction.
+ * Slots are found through a keyed mix of the prefix, the key drawn at open,
+ * so nobody can grind txids that pile into one run of slots.
+ */
+typedef struct {
+    uint64_t prefix;
+    uint64_t seq; /* 0: an empty slot */
+} txid_slot;
+
+typedef struct {
+    txid_slot *slots;
+    size_t mask; /* capacity - 1; the capacity is a power of two, or 0 */
+    size_t count;
+    uint64_t key;
+    uint64_t synced_seq; /* every stored seq up to this one is in the map */
+} txid_map;
+
 struct wt_store {
     sqlite3 *db;
     bool read_only;
     bool iterating; /* an iterator's visit is running */
     sqlite3_stmt *st[ST_COUNT_];
+    txid_map txids;
     char last_error[256];
 };
 
@@ -159,6 +187,112 @@ static int64_t txid_prefix(const uint8_t txid[32])
     return (int64_t)wt_get_be64(txid);
 }
 
+/* -------------------------------------------------------------- txid map */
+
+static size_t txid_home(const txid_map *m, uint64_t prefix)
+{
+    uint64_t x = prefix ^ m->key;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return (size_t)(x ^ (x >> 31)) & m->mask;
+}
+
+/* Insert into a table with room (see txid_map_reserve). */
+static void txid_map_put(txid_map *m, uint64_t prefix, uint64_t seq)
+{
+    WT_ASSERT(seq != 0 && m->slots != NULL && m->count < m->mask);
+    size_t i = txid_home(m, prefix);
+    while (m->slots[i].seq != 0)
+        i = (i + 1) & m->mask;
+    m->slots[i] = (txid_slot){.prefix = prefix, .seq = seq};
+    m->count++;
+}
+
+/* Room for `more` entries at most half full; false when memory runs out
+ * (the map is unchanged then). */
+static bool txid_map_reserve(txid_map *m, size_t more)
+{
+    size_t cap = m->slots != NULL ? m->mask + 1 : 0;
+    if (more > SIZE_MAX / 4 - m->count)
+        return false;
+    size_t need = m->count + more;
+    if (need <= cap / 2)
+        return true;
+    size_t new_cap = cap != 0 ? cap : 1024;
+    while (new_cap / 2 < need) {
+        if (new_cap > SIZE_MAX / 2 / sizeof(txid_slot))
+            return false;
+        new_cap *= 2;
+    }
+    txid_slot *slots = calloc(new_cap, sizeof *slots);
+    if (slots == NULL)
+        return false;
+    txid_map old = *m;
+    m->slots = slots;
+    m->mask = new_cap - 1;
+    m->count = 0;
+    for (size_t i = 0; old.slots != NULL && i <= old.mask; i++)
+        if (old.slots[i].seq != 0)
+            txid_map_put(m, old.slots[i].prefix, old.slots[i].seq);
+    free(old.slots);
+    return true;
+}
+
+/* Remove (prefix, seq) if present, shifting later entries of its run back
+ * so that no lookup ever stops at the hole (no tombstones). */
+static void txid_map_remove(txid_map *m, uint64_t prefix, uint64_t seq)
+{
+    if (m->slots == NULL)
+        return;
+    size_t i = txid_home(m, prefix);
+    while (m->slots[i].seq != 0 && (m->slots[i].seq != seq || m->slots[i].prefix != prefix))
+        i = (i + 1) & m->mask;
+    if (m->slots[i].seq == 0)
+        return;
+    for (size_t j = i;;) {
+        m->slots[i].seq = 0;
+        for (;;) {
+            j = (j + 1) & m->mask;
+            if (m->slots[j].seq == 0) {
+                m->count--;
+                return;
+            }
+            /* Entry j may move to the hole at i unless its home lies
+             * cyclically in (i, j]. */
+            size_t k = txid_home(m, m->slots[j].prefix);
+            bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+            if (!stays)
+                break;
+        }
+        m->slots[i] = m->slots[j];
+        i = j;
+    }
+}
+
+static void txid_map_clear(txid_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->mask = 0;
+    m->count = 0;
+    m->synced_seq = 0;
+}
+
+/* The next seq stored under prefix from slot *pos on, or 0 when there is
+ * none. Start with *pos = SIZE_MAX. */
+static uint64_t txid_map_next(const txid_map *m, size_t *pos, uint64_t prefix)
+{
+    if (m->slots == NULL)
+        return 0;
+    size_t i = *pos == SIZE_MAX ? txid_home(m, prefix) : (*pos + 1) & m->mask;
+    for (; m->slots[i].seq != 0; i = (i + 1) & m->mask)
+        if (m->slots[i].prefix == prefix) {
+            *pos = i;
+            return m->slots[i].seq;
+        }
+    return 0;
+}
+
 static bool column_is_blob(sqlite3_stmt *st, int col, size_t len_min, size_t len_max)
 {
     if (sqlite3_column_type(st, col) != SQLITE_BLOB)
@@ -205,6 +339,36 @@ static wt_err txn_commit(wt_store *s)
         return err;
     }
     return WT_OK;
+}
+
+/* Load the rows stored after the map's synced_seq (all of them at first):
+ * one index seek when there are none. */
+static wt_err txid_map_sync(wt_store *s)
+{
+    txid_map *m = &s->txids;
+    sqlite3_stmt *st = s->st[ST_TXIDS_AFTER];
+    int rc = sqlite3_bind_int64(st, 1, (int64_t)m->synced_seq);
+    wt_err err = rc == SQLITE_OK ? WT_OK : store_fail(s, rc, "txids");
+    while (err == WT_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            err = store_fail(s, rc, "txids");
+            break;
+        }
+        int64_t seq = sqlite3_column_int64(st, 0);
+        if (!column_is_int(st, 0) || !column_is_int(st, 1) || seq < 1) {
+            err = store_corrupt(s, "txs", seq, "seq or txid_prefix malformed");
+        } else if (!txid_map_reserve(m, 1)) {
+            err = WT_ERR_NO_MEMORY;
+        } else {
+            txid_map_put(m, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)seq);
+            m->synced_seq = (uint64_t)seq;
+        }
+    }
+    stmt_release(st);
+    return err;
 }
 
 /* --------------------------------------------------------------- opening */
@@ -363,6 +527,11 @@ wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *op
             err = store_migrate(s);
         if (err == WT_OK)
             err = store_prepare(s);
+        if (err == WT_OK &&
+            getrandom(&s->txids.key, sizeof s->txids.key, 0) != (ssize_t)sizeof s->txids.key)
+            s->txids.key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s ^ (uint64_t)getpid();
+        if (err == WT_OK && !o.read_only)
+            err = txid_map_sync(s); /* a reader loads it on its first txid lookup */
     }
     if (err != WT_OK) {
         if (s->last_error[0] != '\0')
@@ -381,6 +550,7 @@ void wt_store_close(wt_store *store)
     for (int i = 0; i < ST_COUNT_; i++)
         sqlite3_finalize(store->st[i]);
     sqlite3_close_v2(store->db);
+    txid_map_clear(&store->txids);
     free(store);
 }
 
@@ -516,6 +686,15 @@ static wt_err batch_continues(wt_store *s, const wt_store_tx *first)
     stmt_release(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(s, rc, "last tx");
+    /* The map follows the stored rows; a store that lost rows (restored
+     * from a backup, edited) gets a fresh map. */
+    if (last_seq < s->txids.synced_seq)
+        txid_map_clear(&s->txids);
+    if (last_seq > s->txids.synced_seq) {
+        wt_err err = txid_map_sync(s);
+        if (err != WT_OK)
+            return err;
+    }
     if (first->seq != last_seq + 1) {
         snprintf(s->last_error, sizeof s->last_error, "batch starts at seq %llu, expected %llu",
                  (unsigned long long)first->seq, (unsigned long long)(last_seq + 1));
@@ -541,26 +720,46 @@ static wt_err batch_continues(wt_store *s, const wt_store_tx *first)
     return WT_OK;
 }
 
+/* Is txid stored already, or earlier in this batch (batch[0 .. done))?
+ * Full compare for every entry under its prefix. */
+static wt_err tx_check_new(wt_store *s, const uint8_t txid[32], const wt_store_tx *batch,
+                           size_t done)
+{
+    size_t pos = SIZE_MAX;
+    uint64_t prefix = (uint64_t)txid_prefix(txid), seq;
+    while ((seq = txid_map_next(&s->txids, &pos, prefix)) != 0) {
+        bool same = false;
+        if (seq >= batch[0].seq) {
+            WT_ASSERT(seq - batch[0].seq < done);
+            same = memcmp(batch[seq - batch[0].seq].txid, txid, 32) == 0;
+        } else {
+            sqlite3_stmt *st = s->st[ST_TXID_BY_SEQ];
+            int rc = sqlite3_bind_int64(st, 1, (int64_t)seq);
+            if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW)
+                same = column_is_blob(st, 0, 32, 32) &&
+                       memcmp(sqlite3_column_blob(st, 0), txid, 32) == 0;
+            stmt_release(st);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return store_fail(s, rc, "txid lookup");
+        }
+        if (same) {
+            char hex[65];
+            wt_hex_encode(hex, txid, 32);
+            snprintf(s->last_error, sizeof s->last_error, "txid %s is already stored at seq %llu",
+                     hex, (unsigned long long)seq);
+            return WT_ERR_DUPLICATE_TX;
+        }
+    }
+    return WT_OK;
+}
+
 static wt_err tx_insert(wt_store *s, const wt_store_tx *tx)
 {
     int64_t prefix = txid_prefix(tx->txid);
-    sqlite3_stmt *st = s->st[ST_TX_EXISTS];
-    int rc = sqlite3_bind_int64(st, 1, prefix);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_blob(st, 2, tx->txid, 32, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    stmt_release(st);
-    if (rc == SQLITE_ROW) {
-        char hex[65];
-        wt_hex_encode(hex, tx->txid, 32);
-        snprintf(s->last_error, sizeof s->last_error, "txid %s is already stored", hex);
-        return WT_ERR_DUPLICATE_TX;
-    }
-    if (rc != SQLITE_DONE)
-        return store_fail(s, rc, "tx lookup");
-
-    st = s->st[ST_TX_INSERT];
+    sqlite3_stmt *st = s->st[ST_TX_INSERT];
+    int rc;
     rc = sqlite3_bind_int64(st, 1, (int64_t)tx->seq);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(st, 2, (int64_t)tx->height);
@@ -612,17 +811,36 @@ wt_err wt_store_append_batch(wt_store *store, const wt_store_tx *txs, size_t txs
     err = txn_begin(store);
     if (err != WT_OK)
         return err;
+    txid_map *m = &store->txids;
     if (txs_count > 0)
         err = batch_continues(store, &txs[0]);
-    for (size_t i = 0; err == WT_OK && i < txs_count; i++)
-        err = tx_insert(store, &txs[i]);
+    if (err == WT_OK && !txid_map_reserve(m, txs_count))
+        err = WT_ERR_NO_MEMORY;
+    /* The batch's txids join the map as they are inserted, so a txid twice
+     * in one batch is caught too; they leave it again if the batch fails. */
+    size_t mapped = 0;
+    for (size_t i = 0; err == WT_OK && i < txs_count; i++) {
+        err = tx_check_new(store, txs[i].txid, txs, i);
+        if (err == WT_OK) {
+            txid_map_put(m, (uint64_t)txid_prefix(txs[i].txid), txs[i].seq);
+            mapped++;
+            err = tx_insert(store, &txs[i]);
+        }
+    }
     for (size_t i = 0; err == WT_OK && i < accounts_count; i++)
         err = account_upsert(store, &accounts[i]);
-    if (err != WT_OK) {
+    if (err == WT_OK)
+        err = txn_commit(store);
+    else
         txn_abort(store);
+    if (err != WT_OK) {
+        for (size_t i = 0; i < mapped; i++)
+            txid_map_remove(m, (uint64_t)txid_prefix(txs[i].txid), txs[i].seq);
         return err;
     }
-    return txn_commit(store);
+    if (txs_count > 0)
+        m->synced_seq = txs[txs_count - 1].seq;
+    return WT_OK;
 }
 
 wt_err wt_store_last_seq(wt_store *store, uint64_t *seq)
@@ -645,9 +863,10 @@ wt_err wt_store_last_seq(wt_store *store, uint64_t *seq)
     return err;
 }
 
-/* Step a single-row lookup and copy it out. */
+/* Step a single-row lookup and copy it out; a row whose txid is not
+ * want_txid (when given) counts as not found. */
 static wt_err tx_lookup(wt_store *s, sqlite3_stmt *st, int rc, wt_store_tx_info *info, uint8_t *raw,
-                        size_t raw_cap)
+                        size_t raw_cap, const uint8_t *want_txid)
 {
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
@@ -659,6 +878,8 @@ static wt_err tx_lookup(wt_store *s, sqlite3_stmt *st, int rc, wt_store_tx_info 
         err = store_fail(s, rc, "tx lookup");
     else
         err = tx_from_row(s, &tx, st);
+    if (err == WT_OK && want_txid != NULL && memcmp(tx.txid, want_txid, 32) != 0)
+        err = WT_ERR_NOT_FOUND;
     if (err == WT_OK) {
         info->seq = tx.seq;
         info->height = tx.height;
@@ -682,11 +903,20 @@ wt_err wt_store_tx_by_txid(wt_store *store, wt_store_tx_info *info, uint8_t *raw
     WT_ASSERT(store != NULL && info != NULL && txid != NULL);
     WT_ASSERT(raw != NULL || raw_cap == 0);
     memset(info, 0, sizeof *info);
-    sqlite3_stmt *st = store->st[ST_TX_BY_TXID];
-    int rc = sqlite3_bind_int64(st, 1, txid_prefix(txid));
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_blob(st, 2, txid, 32, SQLITE_STATIC);
-    return tx_lookup(store, st, rc, info, raw, raw_cap);
+    wt_err err = txid_map_sync(store); /* rows another process committed since */
+    if (err != WT_OK)
+        return err;
+    size_t pos = SIZE_MAX;
+    uint64_t seq;
+    while ((seq = txid_map_next(&store->txids, &pos, (uint64_t)txid_prefix(txid))) != 0) {
+        sqlite3_stmt *st = store->st[ST_TX_BY_SEQ];
+        err =
+            tx_lookup(store, st, sqlite3_bind_int64(st, 1, (int64_t)seq), info, raw, raw_cap, txid);
+        if (err != WT_ERR_NOT_FOUND)
+            return err;
+        memset(info, 0, sizeof *info);
+    }
+    return WT_ERR_NOT_FOUND;
 }
 
 wt_err wt_store_tx_by_seq(wt_store *store, wt_store_tx_info *info, uint8_t *raw, size_t raw_cap,
@@ -699,7 +929,7 @@ wt_err wt_store_tx_by_seq(wt_store *store, wt_store_tx_info *info, uint8_t *raw,
         return WT_ERR_NOT_FOUND;
     sqlite3_stmt *st = store->st[ST_TX_BY_SEQ];
     int rc = sqlite3_bind_int64(st, 1, (int64_t)seq);
-    return tx_lookup(store, st, rc, info, raw, raw_cap);
+    return tx_lookup(store, st, rc, info, raw, raw_cap, NULL);
 }
 
 wt_err wt_store_txs_each(wt_store *store, uint64_t from_seq, wt_store_tx_visit_fn visit, void *arg)
@@ -985,4 +1215,27 @@ wt_err wt_store_check(wt_store *store)
     }
     sqlite3_finalize(st);
     return err;
+}
+
+/* ---------------------------------------------------------- snapshots */
+
+wt_err wt_store_snapshot_begin(wt_store *store)
+{
+    WT_ASSERT(store != NULL);
+    WT_ASSERT(!store->iterating);
+    /* A deferred transaction: the first read fixes the snapshot, which every
+     * later read on this connection shares until the end. A read at once
+     * makes that moment now. */
+    wt_err err = exec_sql(store, "BEGIN", "snapshot begin");
+    if (err == WT_OK)
+        err = exec_sql(store, "SELECT count(*) FROM blocks", "snapshot read");
+    if (err != WT_OK)
+        exec_sql(store, "ROLLBACK", "snapshot abandon");
+    return err;
+}
+
+void wt_store_snapshot_end(wt_store *store)
+{
+    WT_ASSERT(store != NULL);
+    exec_sql(store, "COMMIT", "snapshot end");
 }

@@ -212,6 +212,15 @@ wt_err wt_store_account_get(wt_store *store, wt_account *account, const uint8_t 
 /* Visit every stored account in key order (rules of txs_each). */
 wt_err wt_store_accounts_each(wt_store *store, wt_account_visit_fn visit, void *arg);
 
+/* ------------------------------------------------------------- snapshots */
+
+/* Hold one snapshot across many calls: from wt_store_snapshot_begin to
+ * wt_store_snapshot_end every read on this store sees the file as it was at
+ * the begin, whatever a writer (the daemon) commits meanwhile. The auditor
+ * reads a whole chain this way. Not for a store that is writing. */
+wt_err wt_store_snapshot_begin(wt_store *store);
+void wt_store_snapshot_end(wt_store *store);
+
 /* ---------------------------------------------------------------- checks */
 
 /* SQLite's full PRAGMA integrity_check (reads the whole file): WT_OK, or

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "ledger_fixture.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +497,50 @@ static void test_rebuild_equals_stored_state_mixed(void **state)
     audit_ok(n);
 }
 
+/* The auditor reads one snapshot while the node keeps committing and
+ * sealing: it passes, and it never disturbs the writer. */
+typedef struct {
+    node_fx *n;
+    volatile bool stop;
+    int submitted;
+} writer_arg;
+
+static void *writer_main(void *p)
+{
+    writer_arg *w = p;
+    while (!w->stop && w->submitted < 3000) {
+        transfer(w->n, w->submitted % 2, 2, 1);
+        if (++w->submitted % 5 == 0)
+            seal(w->n);
+    }
+    return NULL;
+}
+
+static void test_audit_while_writing(void **state)
+{
+    node_fx *n = *state;
+    mint(n, &n->fx.home[0], 100000000);
+    mint(n, &n->fx.home[1], 100000000);
+    seal(n);
+    writer_arg w = {.n = n};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, writer_main, &w), 0);
+    for (int i = 0; i < 4; i++) {
+        usleep(30000);
+        wt_audit_report r;
+        wt_err err = wt_audit_run(n->fx.ctx, &r, n->db, NULL);
+        if (err != WT_OK) {
+            w.stop = true;
+            pthread_join(thread, NULL);
+            fail_msg("audit during writes: %s", r.what);
+        }
+    }
+    w.stop = true;
+    pthread_join(thread, NULL);
+    assert_true(w.submitted > 0);
+    audit_ok(n);
+}
+
 int main(void)
 {
     wt_test_route_asserts();
@@ -513,6 +558,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_wrong_genesis_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_equals_stored_state_mixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_while_writing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
