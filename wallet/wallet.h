@@ -103,9 +103,10 @@ void wt_address_encode(char out[WT_ADDRESS_CHARS + 1], const uint8_t pubkey32[32
  * checksum characters), _CHECKSUM, _VARIANT (a valid bech32, not bech32m,
  * checksum), _PADDING (non-zero padding bits). */
 wt_err wt_address_decode(uint8_t pubkey32[32], const char *text);
-/* A key as users type it: an address, or 64 hex characters of either case.
- * Bech32 errors for text starting "uc1"/"UC1", WT_ERR_BAD_HEX/BAD_LENGTH for
- * anything else. */
+/* A key as users type it: 64 hex characters of either case, or an address.
+ * Text of 64 characters is read as hex (WT_ERR_BAD_HEX); other all-hex text
+ * is WT_ERR_BAD_LENGTH; anything else is decoded as an address (its errors
+ * above). */
 wt_err wt_pubkey_parse_text(uint8_t pubkey32[32], const char *text);
 
 /*
