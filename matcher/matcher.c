@@ -395,7 +395,6 @@ static elem *radix_sort(elem *src, elem *dst, size_t n, digits d, uint32_t *hist
 /* ------------------------------------------------------------ the book */
 
 typedef struct {
-    const wt_order *orders;
     int64_t *rem;
     wt_trade *trades;
     size_t trades_count, trades_cap;
@@ -833,7 +832,6 @@ wt_err wt_book_clear(void *arena, size_t arena_len, wt_clearing *out, const wt_m
     /* Clear. */
     book bk;
     memset(&bk, 0, sizeof bk);
-    bk.orders = orders;
     bk.rem = rem;
     bk.trades = trades;
     bk.trades_cap = n;

@@ -221,6 +221,8 @@ size_t wt_book_arena_size(size_t orders_max, size_t zones_max);
  *                     zones_count > WT_ZONES_MAX, zones NULL with a count
  *   bad_fee           a zone fee outside [0, ceiling]
  *   capacity          orders_count > WT_BOOK_ORDERS_MAX
+ *   overflow          the money the book could move (smaller side's energy
+ *                     times the highest bid) does not fit int64
  *   buffer_too_small  the arena is too small
  *   bad_side, bad_energy, bad_price, unknown_zone, duplicate_id
  *                     about one order: out->error_index names it

@@ -36,6 +36,8 @@ static void market_usage(FILE *out)
             "                            ask_m), the last matched bid and ask, rounded down\n"
             "  --mechanism pay-as-bid    each trade at the buyer's bid; P is then the\n"
             "                            volume-weighted average trade price, truncated\n"
+            "                            (so it is with zones, each clearing at its own\n"
+            "                            price; P is 0 when nothing trades)\n"
             "  --k K                     k in [0, 1], up to 6 decimals (default 0.5)\n"
             "  --ceiling P               highest accepted price, micro-U-Coin per kWh\n"
             "                            (default %" PRId64 ")\n"
