@@ -346,6 +346,16 @@ static wt_err txn_commit(wt_store *s)
 static wt_err txid_map_sync(wt_store *s)
 {
     txid_map *m = &s->txids;
+    if (m->slots == NULL) { /* the first load: size the table once */
+        sqlite3_stmt *last = s->st[ST_LAST_TX];
+        int rc = sqlite3_step(last);
+        int64_t rows = rc == SQLITE_ROW ? sqlite3_column_int64(last, 0) : 0;
+        stmt_release(last);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return store_fail(s, rc, "last tx");
+        if (rows > 0 && (uint64_t)rows < SIZE_MAX / 4 && !txid_map_reserve(m, (size_t)rows))
+            return WT_ERR_NO_MEMORY;
+    }
     sqlite3_stmt *st = s->st[ST_TXIDS_AFTER];
     int rc = sqlite3_bind_int64(st, 1, (int64_t)m->synced_seq);
     wt_err err = rc == SQLITE_OK ? WT_OK : store_fail(s, rc, "txids");
@@ -481,10 +491,12 @@ static wt_err store_configure(wt_store *s, const wt_store_opts *o)
         rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     if (rc != SQLITE_OK)
         return store_fail(s, rc, "configure");
-    char sql[160];
+    char sql[256];
     snprintf(sql, sizeof sql,
              "PRAGMA cache_size = -%lld; PRAGMA synchronous = FULL;"
-             " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF",
+             " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF;"
+             " PRAGMA journal_size_limit = 67108864", /* a log grown behind a long
+                                                        reader shrinks back to 64 MiB */
              (long long)(o->cache_kib > 0 ? o->cache_kib : WT_STORE_CACHE_KIB));
     return exec_sql(s, sql, "pragmas");
 }
@@ -903,7 +915,12 @@ wt_err wt_store_tx_by_txid(wt_store *store, wt_store_tx_info *info, uint8_t *raw
     WT_ASSERT(store != NULL && info != NULL && txid != NULL);
     WT_ASSERT(raw != NULL || raw_cap == 0);
     memset(info, 0, sizeof *info);
-    wt_err err = txid_map_sync(store); /* rows another process committed since */
+    /* A reader first loads the rows the writer committed since its last
+     * look. A writer's map already holds every row it can see: what it had
+     * at open and what it appended since (a second writer's rows, which
+     * SQLite's locking would allow, are loaded by the next append, which
+     * refuses their duplicates). */
+    wt_err err = store->read_only ? txid_map_sync(store) : WT_OK;
     if (err != WT_OK)
         return err;
     size_t pos = SIZE_MAX;

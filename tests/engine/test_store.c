@@ -116,7 +116,7 @@ static void test_create_new(void **state)
     raw_text(mode, sizeof mode, t.path, "PRAGMA journal_mode");
     assert_string_equal(mode, "wal");
     assert_int_equal(raw_int(t.path, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                                     " ('meta','blocks','txs','accounts','txs_by_txid_prefix')"),
+                                     " ('meta','blocks','txs','accounts','txs_by_seq')"),
                      5);
     fix_tmp_remove(&t);
 }
@@ -150,7 +150,7 @@ static const char v1_schema[] =
     "CREATE TABLE blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL);"
     "CREATE TABLE txs(seq INTEGER PRIMARY KEY, height INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
     " txid_prefix INTEGER NOT NULL, txid BLOB NOT NULL, raw BLOB NOT NULL);"
-    "CREATE INDEX txs_by_txid_prefix ON txs(txid_prefix);"
+    "CREATE INDEX txs_by_seq ON txs(seq, txid_prefix);"
     "CREATE TABLE accounts(key BLOB PRIMARY KEY NOT NULL, balance_micro INTEGER NOT NULL,"
     " holds_micro INTEGER NOT NULL, nonce INTEGER NOT NULL, roles INTEGER NOT NULL)"
     " WITHOUT ROWID;"
@@ -528,6 +528,77 @@ static void test_invalid_arguments(void **state)
     fix_tmp_remove(&t);
 }
 
+/* Every txid in 1 .. last is found at its seq, and none of the `absent`. */
+static void expect_txids(wt_store *s, uint8_t (*ids)[32], uint64_t last, size_t ids_count)
+{
+    for (uint64_t seq = 1; seq <= ids_count; seq++) {
+        wt_store_tx_info info;
+        wt_err err = wt_store_tx_by_txid(s, &info, NULL, 0, ids[seq - 1]);
+        if (seq <= last ? err != WT_OK || info.seq != seq : err != WT_ERR_NOT_FOUND)
+            fail_msg("txid of seq %llu: %s at seq %llu (ledger ends at %llu, seed %llu)",
+                     (unsigned long long)seq, wt_errname(err), (unsigned long long)info.seq,
+                     (unsigned long long)last, (unsigned long long)salt);
+    }
+}
+
+/*
+ * The in-memory txid map: txids that share their 8-byte prefix (one long
+ * probe run), batches that fail on a duplicate after adding their txids
+ * (which must leave the map again, from the middle of runs), growth, and a
+ * reopen that reloads it. Lookups must stay exact throughout.
+ */
+static void test_txid_map(void **state)
+{
+    (void)state;
+    enum { TOTAL = 3000, SHARED = 16 };
+    static uint8_t ids[TOTAL][32];
+    wt_test_rng rng;
+    wt_test_rng_init(&rng, salt ^ 0x3a9);
+    for (size_t i = 0; i < TOTAL; i++) {
+        wt_test_rng_bytes(&rng, ids[i], 32);
+        if (i % (TOTAL / SHARED) == 0)
+            memset(ids[i], 0xee, 8); /* SHARED txids under one prefix */
+    }
+    fix_tmp t;
+    fix_tmp_make(&t);
+    wt_store *s = open_rw(t.path);
+    uint64_t last = 0;
+    while (last < TOTAL) {
+        size_t n = (size_t)wt_test_rng_range(&rng, 1, 90);
+        if (n > TOTAL - last)
+            n = TOTAL - last;
+        make_batch(last + 1, n, 1);
+        for (size_t i = 0; i < n; i++)
+            memcpy(batch[i].txid, ids[last + i], 32);
+        if (last > 0 && wt_test_rng_range(&rng, 0, 2) == 0) {
+            /* Fails at its last transaction: a stored txid, or one from
+             * earlier in the batch. */
+            uint8_t keep[32];
+            memcpy(keep, batch[n - 1].txid, 32);
+            if (n > 1 && wt_test_rng_range(&rng, 0, 1) == 0)
+                memcpy(batch[n - 1].txid, batch[0].txid, 32);
+            else
+                memcpy(batch[n - 1].txid, ids[wt_test_rng_range(&rng, 0, (int64_t)last - 1)], 32);
+            assert_err(wt_store_append_batch(s, batch, n, NULL, 0), WT_ERR_DUPLICATE_TX);
+            memcpy(batch[n - 1].txid, keep, 32);
+            expect_txids(s, ids, last, last + n);
+        }
+        assert_err(wt_store_append_batch(s, batch, n, NULL, 0), WT_OK);
+        last += n;
+    }
+    expect_txids(s, ids, last, TOTAL);
+    wt_store_close(s);
+
+    s = open_ro(t.path); /* a reader loads the map from the file */
+    expect_txids(s, ids, TOTAL, TOTAL);
+    uint8_t other[32];
+    memset(other, 0xee, 32); /* the crowded prefix, another tail */
+    wt_store_tx_info info;
+    assert_err(wt_store_tx_by_txid(s, &info, NULL, 0, other), WT_ERR_NOT_FOUND);
+    wt_store_close(s);
+    fix_tmp_remove(&t);
+}
+
 /* ------------------------------------------------------------- iteration */
 
 typedef struct {
@@ -752,20 +823,31 @@ static void test_reader_beside_writer(void **state)
     assert_err(wt_store_last_seq(r, &last), WT_OK);
     assert_int_equal(last, 20); /* each statement sees the latest commit */
 
-    snapshot_walk sw = {.writer = w, .next = 21};
+    /* A reader's txid lookups see rows committed after its first one. */
+    uint8_t txid[32];
+    wt_store_tx_info info;
+    fix_txid(txid, salt, 20);
+    assert_err(wt_store_tx_by_txid(r, &info, NULL, 0, txid), WT_OK);
+    fix_txid(txid, salt, 21);
+    assert_err(wt_store_tx_by_txid(r, &info, NULL, 0, txid), WT_ERR_NOT_FOUND);
+    assert_err(append_range(w, 21, 1, 2), WT_OK);
+    assert_err(wt_store_tx_by_txid(r, &info, NULL, 0, txid), WT_OK);
+    assert_int_equal(info.seq, 21);
+
+    snapshot_walk sw = {.writer = w, .next = 22};
     assert_err(wt_store_txs_each(r, 1, visit_and_write, &sw), WT_OK);
-    assert_int_equal(sw.count, 20);
-    assert_int_equal(sw.next, 36); /* the writer was not blocked */
+    assert_int_equal(sw.count, 21);
+    assert_int_equal(sw.next, 37); /* the writer was not blocked */
     assert_err(wt_store_last_seq(r, &last), WT_OK);
-    assert_int_equal(last, 35);
+    assert_int_equal(last, 36);
 
     /* The reader cannot write, and says so. */
     uint8_t hash[32] = {0}, header[1] = {1};
-    assert_err(append_range(r, 36, 1, 9), WT_ERR_STORAGE_UNAVAILABLE);
+    assert_err(append_range(r, 37, 1, 9), WT_ERR_STORAGE_UNAVAILABLE);
     assert_err(wt_store_meta_put(r, "k", header, 1), WT_ERR_STORAGE_UNAVAILABLE);
     assert_err(wt_store_block_append(r, 0, hash, header, 1), WT_ERR_STORAGE_UNAVAILABLE);
     assert_err(wt_store_last_seq(w, &last), WT_OK);
-    assert_int_equal(last, 35);
+    assert_int_equal(last, 36);
     wt_store_close(r);
     wt_store_close(w);
     fix_tmp_remove(&t);
@@ -966,6 +1048,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_txid),
         cmocka_unit_test(test_heights),
         cmocka_unit_test(test_invalid_arguments),
+        cmocka_unit_test(test_txid_map),
         cmocka_unit_test(test_txs_each),
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_blocks),
