@@ -22,7 +22,7 @@ typedef struct {
 
 static int64_t fake_clock(void *arg)
 {
-    return *(int64_t *)arg;
+    return __atomic_load_n((int64_t *)arg, __ATOMIC_SEQ_CST);
 }
 
 static void node_open(node_fx *n)
@@ -104,7 +104,7 @@ static void transfer(node_fx *n, int from, int to, int64_t amount)
 
 static void seal(node_fx *n)
 {
-    n->clock_ms += FX_INTERVAL_MS;
+    __atomic_add_fetch(&n->clock_ms, FX_INTERVAL_MS, __ATOMIC_SEQ_CST);
     wt_block_header h;
     assert_int_equal(wt_node_seal(n->node, &h), WT_OK);
 }
@@ -501,14 +501,15 @@ static void test_rebuild_equals_stored_state_mixed(void **state)
  * sealing: it passes, and it never disturbs the writer. */
 typedef struct {
     node_fx *n;
-    volatile bool stop;
+    bool stop; /* read and written with __atomic */
     int submitted;
 } writer_arg;
 
 static void *writer_main(void *p)
 {
     writer_arg *w = p;
-    while (!w->stop && w->submitted < 3000) {
+    while (!__atomic_load_n(&w->stop, __ATOMIC_SEQ_CST) && w->submitted < 3000) {
+        w->n->fx.now_ms = w->n->clock_ms; /* expiries follow the sealed intervals */
         transfer(w->n, w->submitted % 2, 2, 1);
         if (++w->submitted % 5 == 0)
             seal(w->n);
@@ -530,12 +531,12 @@ static void test_audit_while_writing(void **state)
         wt_audit_report r;
         wt_err err = wt_audit_run(n->fx.ctx, &r, n->db, NULL);
         if (err != WT_OK) {
-            w.stop = true;
+            __atomic_store_n(&w.stop, true, __ATOMIC_SEQ_CST);
             pthread_join(thread, NULL);
             fail_msg("audit during writes: %s", r.what);
         }
     }
-    w.stop = true;
+    __atomic_store_n(&w.stop, true, __ATOMIC_SEQ_CST);
     pthread_join(thread, NULL);
     assert_true(w.submitted > 0);
     audit_ok(n);
