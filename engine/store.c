@@ -518,7 +518,8 @@ wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *op
     WT_ASSERT(path != NULL);
     *store = NULL;
     wt_store_opts o = opts != NULL ? *opts : (wt_store_opts){0};
-    if (o.cache_kib < 0 || o.busy_timeout_ms < 0)
+    if (o.cache_kib < 0 || o.busy_timeout_ms < 0 ||
+        (o.vfs_name != NULL && sqlite3_vfs_find(o.vfs_name) == NULL))
         return WT_ERR_INVALID_ARGUMENT;
 
     wt_store *s = calloc(1, sizeof *s);

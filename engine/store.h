@@ -112,10 +112,12 @@ typedef struct {
 /*
  * Open the store at path (NULL opts: defaults, read-write). Read-write
  * creates the file when missing and migrates an older schema; read-only
- * needs an existing store at the current version. Errors: WT_ERR_NOT_FOUND
- * (read-only and no file), WT_ERR_NOT_A_STORE (a database with other tables,
- * or not a database), WT_ERR_STORE_VERSION (a newer schema, or an older one
- * opened read-only), WT_ERR_STORAGE_UNAVAILABLE, WT_ERR_NO_MEMORY.
+ * needs an existing store at the current version. Errors:
+ * WT_ERR_INVALID_ARGUMENT (a negative option, an unknown vfs_name),
+ * WT_ERR_NOT_FOUND (read-only and no file), WT_ERR_NOT_A_STORE (a database
+ * with other tables, or not a database), WT_ERR_STORE_VERSION (a newer
+ * schema, or an older one opened read-only), WT_ERR_STORAGE_UNAVAILABLE,
+ * WT_ERR_NO_MEMORY.
  * On success *store is the caller's, to release with wt_store_close.
  */
 wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *opts);

@@ -290,6 +290,8 @@ static void test_open_missing(void **state)
     assert_err(wt_store_open(&s, nowhere, NULL), WT_ERR_STORAGE_UNAVAILABLE);
     wt_store_opts bad = {.cache_kib = -1};
     assert_err(wt_store_open(&s, t.path, &bad), WT_ERR_INVALID_ARGUMENT);
+    wt_store_opts no_vfs = {.vfs_name = "no-such-vfs"};
+    assert_err(wt_store_open(&s, t.path, &no_vfs), WT_ERR_INVALID_ARGUMENT);
     assert_null(s);
     fix_tmp_remove(&t);
 }
