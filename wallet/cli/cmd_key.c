@@ -2,6 +2,7 @@
  * verify messages with BIP340. Secrets never appear on the command line or
  * in output; passphrases come from WATTLE_PASSPHRASE or a no-echo prompt. */
 #include "commands.h"
+#include "options.h"
 #include "common.h"
 #include "wallet.h"
 
@@ -60,65 +61,6 @@ static bool is_help(const char *arg)
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
-/* Options "--name VALUE" or "--name=VALUE"; flags "--name". */
-typedef struct {
-    const char *name;
-    bool flag;
-    const char *value; /* set when given; "" for a given flag */
-} option;
-
-/* Parse argv[first..argc); positional arguments go to pos[] (up to pos_cap).
- * Returns false (after a message) on an unknown or incomplete option. */
-static bool parse_options(const char *cmd, int argc, char **argv, int first, option *opts,
-                          size_t opts_count, const char **pos, size_t pos_cap, size_t *pos_count)
-{
-    *pos_count = 0;
-    for (int i = first; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-            if (*pos_count == pos_cap) {
-                fprintf(stderr, "wattle %s: unexpected argument '%s'\n", cmd, arg);
-                return false;
-            }
-            pos[(*pos_count)++] = arg;
-            continue;
-        }
-        const char *eq = strchr(arg, '=');
-        size_t name_len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        option *o = NULL;
-        for (size_t k = 0; k < opts_count; k++)
-            if (strlen(opts[k].name) == name_len && strncmp(opts[k].name, arg + 2, name_len) == 0)
-                o = &opts[k];
-        if (o == NULL) {
-            fprintf(stderr, "wattle %s: unknown option '%s' (see --help)\n", cmd, arg);
-            return false;
-        }
-        if (o->flag) {
-            if (eq != NULL) {
-                fprintf(stderr, "wattle %s: --%s takes no value\n", cmd, o->name);
-                return false;
-            }
-            o->value = "";
-        } else if (eq != NULL) {
-            o->value = eq + 1;
-        } else if (i + 1 < argc) {
-            o->value = argv[++i];
-        } else {
-            fprintf(stderr, "wattle %s: --%s needs a value\n", cmd, o->name);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (is_help(argv[i]))
-            return true;
-    return false;
-}
-
 static int key_error(const char *cmd, const char *path, wt_err err, int errnum)
 {
     char line[512];
@@ -135,14 +77,14 @@ static int ctx_error(const char *cmd, wt_err err)
 
 static int key_new(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    if (wt_cli_wants_help(argc, argv)) {
         fputs(new_usage, stdout);
         return 0;
     }
-    option opts[] = {{"out", false, NULL}, {"encrypt", true, NULL}};
+    wt_cli_option opts[] = {{"out", false, NULL}, {"encrypt", true, NULL}};
     size_t npos;
     const char *pos[1];
-    if (!parse_options("key new", argc, argv, 1, opts, 2, pos, 0, &npos))
+    if (!wt_cli_parse("key new", argc, argv, 1, opts, 2, pos, 0, &npos))
         return 2;
     if (opts[0].value == NULL || opts[0].value[0] == '\0') {
         fputs("wattle key new: --out FILE is required\n", stderr);
@@ -190,13 +132,13 @@ static int key_new(int argc, char **argv)
 static int key_public(int argc, char **argv, bool show)
 {
     const char *cmd = show ? "show" : "address";
-    if (wants_help(argc, argv)) {
+    if (wt_cli_wants_help(argc, argv)) {
         fputs(show ? show_usage : address_usage, stdout);
         return 0;
     }
     const char *pos[1];
     size_t npos;
-    if (!parse_options(show ? "key show" : "key address", argc, argv, 1, NULL, 0, pos, 1, &npos))
+    if (!wt_cli_parse(show ? "key show" : "key address", argc, argv, 1, NULL, 0, pos, 1, &npos))
         return 2;
     if (npos != 1) {
         fprintf(stderr, "wattle key %s: FILE is required\n", cmd);
@@ -238,14 +180,14 @@ static wt_err hex_alloc(uint8_t **out, size_t *out_len, const char *text)
 
 static int key_sign(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    if (wt_cli_wants_help(argc, argv)) {
         fputs(sign_usage, stdout);
         return 0;
     }
-    option opts[] = {{"key", false, NULL}, {"msg", false, NULL}};
+    wt_cli_option opts[] = {{"key", false, NULL}, {"msg", false, NULL}};
     const char *pos[1];
     size_t npos;
-    if (!parse_options("key sign", argc, argv, 1, opts, 2, pos, 0, &npos))
+    if (!wt_cli_parse("key sign", argc, argv, 1, opts, 2, pos, 0, &npos))
         return 2;
     if (opts[0].value == NULL || opts[1].value == NULL) {
         fputs("wattle key sign: --key FILE and --msg HEX are required\n", stderr);
@@ -314,14 +256,14 @@ static int key_sign(int argc, char **argv)
 
 static int key_verify(int argc, char **argv)
 {
-    if (wants_help(argc, argv)) {
+    if (wt_cli_wants_help(argc, argv)) {
         fputs(verify_usage, stdout);
         return 0;
     }
-    option opts[] = {{"pubkey", false, NULL}, {"msg", false, NULL}, {"sig", false, NULL}};
+    wt_cli_option opts[] = {{"pubkey", false, NULL}, {"msg", false, NULL}, {"sig", false, NULL}};
     const char *pos[1];
     size_t npos;
-    if (!parse_options("key verify", argc, argv, 1, opts, 3, pos, 0, &npos))
+    if (!wt_cli_parse("key verify", argc, argv, 1, opts, 3, pos, 0, &npos))
         return 2;
     if (opts[0].value == NULL || opts[1].value == NULL || opts[2].value == NULL) {
         fputs("wattle key verify: --pubkey, --msg and --sig are all required\n", stderr);
