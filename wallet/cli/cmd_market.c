@@ -52,7 +52,9 @@ static void market_usage(FILE *out)
             "                            unfilled supply to the feed-in tariff\n"
             "\n"
             "exit status: 0 cleared, 2 malformed input or usage (message names the line and\n"
-            "column).\n",
+            "column).\n"
+            "\n"
+            "Also: wattle market book ZONE, wattle market clearings ZONE (from a node; --help).\n",
             WT_PRICE_MICRO_PER_KWH_MAX);
 }
 
@@ -314,6 +316,10 @@ int wt_cli_market(int argc, char **argv)
     }
     if (strcmp(argv[1], "clear") == 0)
         return market_clear(argc - 1, argv + 1);
+    if (strcmp(argv[1], "book") == 0)
+        return wt_cli_market_book(argc - 1, argv + 1);
+    if (strcmp(argv[1], "clearings") == 0)
+        return wt_cli_market_clearings(argc - 1, argv + 1);
     fprintf(stderr, "wattle market: unknown subcommand '%s' (try 'wattle market clear --help')\n",
             argv[1]);
     return 2;

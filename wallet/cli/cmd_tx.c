@@ -12,7 +12,8 @@
 static const char tx_usage[] =
     "usage: wattle tx SUBCOMMAND [ARGS]\n\n"
     "subcommands:\n"
-    "  decode HEX   print a transaction as JSON, with its txid and signature check\n\n"
+    "  decode HEX   print a transaction as JSON, with its txid and signature check\n"
+    "  status TXID  ask a node about a transaction (JSON: pending, committed, ...)\n\n"
     "Run 'wattle tx SUBCOMMAND --help' for details.\n";
 
 static const char decode_usage[] =
@@ -133,6 +134,8 @@ int wt_cli_tx(int argc, char **argv)
     }
     if (strcmp(sub, "decode") == 0)
         return tx_decode(argc - 1, argv + 1);
+    if (strcmp(sub, "status") == 0)
+        return wt_cli_tx_status(argc - 1, argv + 1);
     fprintf(stderr, "wattle tx: unknown subcommand '%s' (see 'wattle tx --help')\n", sub);
     return 2;
 }

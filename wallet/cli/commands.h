@@ -22,5 +22,21 @@ int wt_cli_tx(int argc, char **argv);
 int wt_cli_chain(int argc, char **argv);
 int wt_cli_audit(int argc, char **argv);
 int wt_cli_market(int argc, char **argv);
+/* The node client (client_tx.h): one group each, and the read commands
+ * that tx and market dispatch to (cmd_reads.c). */
+int wt_cli_balance(int argc, char **argv);
+int wt_cli_send(int argc, char **argv);
+int wt_cli_submit(int argc, char **argv);
+int wt_cli_mint(int argc, char **argv);
+int wt_cli_burn(int argc, char **argv);
+int wt_cli_register(int argc, char **argv);
+int wt_cli_standing(int argc, char **argv);
+int wt_cli_order(int argc, char **argv);
+int wt_cli_cancel(int argc, char **argv);
+int wt_cli_readings(int argc, char **argv);
+int wt_cli_blocks(int argc, char **argv);
+int wt_cli_tx_status(int argc, char **argv);
+int wt_cli_market_book(int argc, char **argv);
+int wt_cli_market_clearings(int argc, char **argv);
 
 #endif /* WATTLE_CLI_COMMANDS_H */

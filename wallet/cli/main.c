@@ -14,6 +14,17 @@ static const wt_cli_command commands[] = {
     {"market", "clear an orders CSV by double auction (market clear)", wt_cli_market},
     {"chain", "make a new chain directory: keys, genesis, ledger", wt_cli_chain},
     {"audit", "re-verify a ledger from its genesis", wt_cli_audit},
+    {"balance", "an account's balance, holds and nonce, from a node", wt_cli_balance},
+    {"send", "pay U-Coin to an account (or sign offline with --sign-only)", wt_cli_send},
+    {"submit", "submit transactions signed elsewhere, as hex", wt_cli_submit},
+    {"mint", "create U-Coin on an account (the issuer)", wt_cli_mint},
+    {"burn", "destroy U-Coin from the issuer's balance (the issuer)", wt_cli_burn},
+    {"register", "register a meter, gateway or merchant (the operator)", wt_cli_register},
+    {"standing", "set standing sell/buy prices for metered energy", wt_cli_standing},
+    {"order", "place an explicit bid or ask for an interval", wt_cli_order},
+    {"cancel", "cancel an open order", wt_cli_cancel},
+    {"readings", "submit one interval's meter readings as a gateway", wt_cli_readings},
+    {"blocks", "list block headers from a node", wt_cli_blocks},
     {NULL, NULL, NULL}, /* placeholder so the table is never empty */
 };
 
