@@ -247,6 +247,12 @@ static wt_err market_check(const wt_market *m)
         const wt_zone *zone = &m->zones[z];
         if (z == 0 ? zone->parent != WT_ZONE_NONE : zone->parent >= z)
             return WT_ERR_BAD_ZONE_TREE;
+        /* Parents come first, so this walk ends; it stops at the limit. */
+        unsigned depth = 0;
+        for (size_t up = z; up != 0 && depth <= WT_ZONE_DEPTH_MAX; up = m->zones[up].parent)
+            depth++;
+        if (depth > WT_ZONE_DEPTH_MAX)
+            return WT_ERR_BAD_ZONE_TREE;
         if (zone->fee_micro_per_kwh < 0 || zone->fee_micro_per_kwh > m->price_ceiling_micro_per_kwh)
             return WT_ERR_BAD_FEE;
     }

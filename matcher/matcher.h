@@ -107,8 +107,9 @@
 #define WT_OWNER_UNKNOWN     UINT32_C(0) /* self-trade prevention off for this order */
 #define WT_ZONE_NONE         UINT32_MAX  /* the root's parent */
 
-#define WT_BOOK_ORDERS_MAX         (UINT32_C(1) << 25)    /* orders in one clearing */
-#define WT_ZONES_MAX               (UINT32_C(1) << 20)    /* zones in one tree */
+#define WT_BOOK_ORDERS_MAX         (UINT32_C(1) << 25) /* orders in one clearing */
+#define WT_ZONES_MAX               (UINT32_C(1) << 20) /* zones in one tree */
+#define WT_ZONE_DEPTH_MAX          16 /* levels below the root: clearing costs a pass each */
 #define WT_ENERGY_MWH_MAX          INT64_C(100000000000)  /* 100 MWh in one order */
 #define WT_PRICE_MICRO_PER_KWH_MAX INT64_C(1000000000000) /* highest ceiling: 1e6 U/kWh */
 #define WT_K_PPM_ONE               UINT32_C(1000000)      /* k = 1 */
@@ -218,6 +219,7 @@ size_t wt_book_arena_size(size_t orders_max, size_t zones_max);
  *   invalid_argument  mechanism unknown, or ceiling outside [0, max]
  *   bad_k             k_ppm > 1,000,000
  *   bad_zone_tree     zones[0] not a root, a parent not before its child,
+ *                     a zone deeper than WT_ZONE_DEPTH_MAX,
  *                     zones_count > WT_ZONES_MAX, zones NULL with a count
  *   bad_fee           a zone fee outside [0, ceiling]
  *   capacity          orders_count > WT_BOOK_ORDERS_MAX
@@ -260,7 +262,8 @@ size_t wt_order_id_format(char out[WT_ORDER_ID_TEXT_MAX + 1], const wt_order_id 
  * one implicit root with no fee.
  *
  * Zones: header zone,parent,fee_micro_per_kwh; the first zone is the root
- * (empty parent), every parent must appear on an earlier line.
+ * (empty parent), every parent must appear on an earlier line, at most
+ * WT_ZONE_DEPTH_MAX levels below the root.
  */
 
 typedef struct {

@@ -387,7 +387,7 @@ static const column_def zone_cols[] = {
 #define ZONES_KNOWN "zone,parent,fee_micro_per_kwh"
 
 typedef struct {
-    size_t zones, names, table;
+    size_t zones, names, table, depths;
     size_t rows, cap;
     size_t total;
 } zones_layout;
@@ -400,6 +400,7 @@ static void zones_layout_make(zones_layout *l, size_t rows)
     l->zones = carve_take(&c, rows * sizeof(wt_zone));
     l->names = carve_take(&c, rows * sizeof(wt_zone_name));
     l->table = carve_take(&c, l->cap * sizeof(uint32_t));
+    l->depths = carve_take(&c, rows * sizeof(uint8_t));
     l->total = c.at + SCRATCH_ALIGN;
 }
 
@@ -441,6 +442,7 @@ wt_err wt_zones_csv_parse(void *scratch, size_t scratch_len, wt_zones_csv *out, 
     wt_zone_name *names = (wt_zone_name *)(void *)(base + l.names);
     name_table t = {(uint32_t *)(void *)(base + l.table), l.cap};
     memset(t.slots, 0xff, t.cap * sizeof *t.slots);
+    uint8_t *depths = base + l.depths;
 
     reader r;
     reader_init(&r, text, text_len);
@@ -509,6 +511,12 @@ wt_err wt_zones_csv_parse(void *scratch, size_t scratch_len, wt_zones_csv *out, 
                 goto failed;
             }
             parent_idx = t.slots[ps];
+            if (depths[parent_idx] == WT_ZONE_DEPTH_MAX) {
+                e = fail(err, WT_ERR_BAD_ZONE_TREE, r.line, parent_col,
+                         "column %zu (parent): the tree is deeper than %d levels below the root",
+                         parent_col, WT_ZONE_DEPTH_MAX);
+                goto failed;
+            }
         }
         int64_t fee_v;
         if ((e = int_parse(err, &fee_v, fee, r.line, fee_col, "fee_micro_per_kwh", 0,
@@ -518,6 +526,7 @@ wt_err wt_zones_csv_parse(void *scratch, size_t scratch_len, wt_zones_csv *out, 
         names[count].name_len = name->len;
         zones[count].parent = parent_idx;
         zones[count].fee_micro_per_kwh = fee_v;
+        depths[count] = count == 0 ? 0 : (uint8_t)(depths[parent_idx] + 1);
         t.slots[slot] = (uint32_t)count;
         count++;
     }

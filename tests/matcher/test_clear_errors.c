@@ -144,6 +144,24 @@ static void test_market_errors(void **state)
     z[2].parent = 5; /* later or absent */
     assert_int_equal(clear4(&c, &m, o, 2), WT_ERR_BAD_ZONE_TREE);
     z[2].parent = 1;
+    /* A chain: the deepest zone allowed, then one level too deep. */
+    wt_zone chain[WT_ZONE_DEPTH_MAX + 2];
+    chain[0].parent = WT_ZONE_NONE;
+    chain[0].fee_micro_per_kwh = 0;
+    for (uint32_t i = 1; i < WT_ZONE_DEPTH_MAX + 2; i++) {
+        chain[i].parent = i - 1;
+        chain[i].fee_micro_per_kwh = 0;
+    }
+    m.zones = chain;
+    m.zones_count = WT_ZONE_DEPTH_MAX + 1;
+    o[0].zone = WT_ZONE_DEPTH_MAX;
+    assert_int_equal(clear4(&c, &m, o, 2), WT_OK);
+    assert_int_equal(c.trades_count, 1);
+    assert_int_equal(c.trades[0].zone, 0); /* only the root holds both */
+    m.zones_count = WT_ZONE_DEPTH_MAX + 2;
+    assert_int_equal(clear4(&c, &m, o, 2), WT_ERR_BAD_ZONE_TREE);
+    o[0].zone = 0;
+    m.zones = z;
     m.zones_count = (size_t)WT_ZONES_MAX + 1;
     assert_int_equal(clear4(&c, &m, o, 2), WT_ERR_BAD_ZONE_TREE);
     m.zones_count = 3;

@@ -8,6 +8,7 @@
 #include "matcher.h"
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -367,6 +368,17 @@ static void test_zones(void **state)
     expect_zones_error(ZH "root,,0\na,a,0\n", WT_ERR_BAD_ZONE_TREE, 3, 2,
                        "column 2 (parent): unknown parent 'a' (a parent must come before its "
                        "children)");
+    /* Sixteen levels below the root are fine, the seventeenth is not. */
+    char deep[1024] = ZH "z0,,0\n";
+    for (int i = 1; i <= WT_ZONE_DEPTH_MAX; i++)
+        snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "z%d,z%d,0\n", i, i - 1);
+    assert_int_equal(zones_parse(&s, &z, &err, deep), WT_OK);
+    assert_int_equal(z.zones_count, WT_ZONE_DEPTH_MAX + 1);
+    free(s);
+    snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "z%d,z%d,0\n", WT_ZONE_DEPTH_MAX + 1,
+             WT_ZONE_DEPTH_MAX);
+    expect_zones_error(deep, WT_ERR_BAD_ZONE_TREE, WT_ZONE_DEPTH_MAX + 3, 2,
+                       "column 2 (parent): the tree is deeper than 16 levels below the root");
     expect_zones_error(ZH "root,,x\n", WT_ERR_BAD_NUMBER, 2, 3,
                        "column 3 (fee_micro_per_kwh): 'x' is not a whole number");
     expect_zones_error(ZH "root,,\n", WT_ERR_BAD_NUMBER, 2, 3,
