@@ -106,6 +106,8 @@
     X(WT_ERR_STORE_CORRUPT, "store_corrupt", "the ledger store is damaged or holds a bad row")     \
     X(WT_ERR_BAD_SEQ, "bad_seq", "the sequence numbers do not continue the stored ledger")         \
     X(WT_ERR_BAD_HEIGHT, "bad_height", "the block height does not continue the stored chain")      \
+    X(WT_ERR_METHOD_NOT_ALLOWED, "method_not_allowed", "the endpoint does not take that method")   \
+    X(WT_ERR_NOT_IMPLEMENTED, "not_implemented", "the endpoint is not implemented yet")             \
     /* meter bridge */                                                                             \
     X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
     X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \

@@ -91,6 +91,18 @@ wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *c
  * operator key. */
 wt_err wt_node_seal(wt_node *node, wt_block_header *header);
 
+/* Seal the open block as the close of market interval `interval`: the
+ * header's time is the interval's last millisecond (interval + 1) *
+ * interval_ms - 1, so header.interval == interval (unless the previous block
+ * is later: block time never goes backwards). The daemon's interval clock
+ * uses it, also to catch up on intervals it closes late. */
+wt_err wt_node_seal_interval(wt_node *node, wt_block_header *header, uint64_t interval);
+/* The last sealed block's height and interval, and the last stored seq. */
+void wt_node_tip(wt_node *node, uint64_t *height, uint64_t *interval, uint64_t *last_seq);
+/* Visit the open explicit orders under the node's read lock (the visit must
+ * not call back into the node). */
+void wt_node_orders_each(wt_node *node, wt_order_visit_fn visit, void *arg);
+
 /* Read access for front ends: a consistent copy under the node's lock. */
 wt_err wt_node_account(wt_node *node, wt_account *account, const uint8_t key[32]);
 void wt_node_totals(wt_node *node, wt_state_totals *totals, uint64_t *height,

@@ -25,6 +25,7 @@ typedef struct request {
     bool *ready; /* decoded and signature-checked: goes to apply */
     /* a seal */
     bool is_seal;
+    int64_t seal_time_ms; /* 0: the clock's time */
     wt_block_header *header;
     wt_err seal_err;
     /* completion */
@@ -420,7 +421,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
     pthread_rwlock_unlock(&node->state_lock);
 }
 
-static wt_err seal_block(wt_node *node, wt_block_header *out)
+static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
 {
     memset(out, 0, sizeof *out);
     if (!node->can_seal)
@@ -432,7 +433,7 @@ static wt_err seal_block(wt_node *node, wt_block_header *out)
     h.chain_id = node->params.chain_id;
     h.height = node->height;
     memcpy(h.prev_hash, node->prev_hash, 32);
-    int64_t now_ms = node_now(node);
+    int64_t now_ms = at_ms > 0 ? at_ms : node_now(node);
     h.time_ms = now_ms > node->prev_time_ms ? now_ms : node->prev_time_ms; /* never backwards */
     h.interval = (uint64_t)(h.time_ms / node->params.interval_ms);
     h.tx_count = (uint32_t)node->open_count;
@@ -495,7 +496,7 @@ static void *sequencer_main(void *arg)
         pthread_mutex_unlock(&node->lock);
 
         if (list->is_seal)
-            list->seal_err = seal_block(node, list->header);
+            list->seal_err = seal_block(node, list->header, list->seal_time_ms);
         else
             commit_requests(node, list, &b);
 
@@ -606,6 +607,38 @@ wt_err wt_node_seal(wt_node *node, wt_block_header *header)
     r.header = header;
     wt_err err = enqueue_and_wait(node, &r);
     return err != WT_OK ? err : r.seal_err;
+}
+
+wt_err wt_node_seal_interval(wt_node *node, wt_block_header *header, uint64_t interval)
+{
+    memset(header, 0, sizeof *header);
+    int64_t end_ms;
+    if (interval >= (uint64_t)INT64_MAX ||
+        wt_mul_i64(&end_ms, (int64_t)interval + 1, node->params.interval_ms) != WT_OK)
+        return WT_ERR_OVERFLOW;
+    request r;
+    memset(&r, 0, sizeof r);
+    r.is_seal = true;
+    r.seal_time_ms = end_ms - 1;
+    r.header = header;
+    wt_err err = enqueue_and_wait(node, &r);
+    return err != WT_OK ? err : r.seal_err;
+}
+
+void wt_node_tip(wt_node *node, uint64_t *height, uint64_t *interval, uint64_t *last_seq)
+{
+    pthread_rwlock_rdlock(&node->state_lock);
+    *height = node->height - 1;
+    *interval = (uint64_t)(node->prev_time_ms / node->params.interval_ms);
+    *last_seq = node->last_seq;
+    pthread_rwlock_unlock(&node->state_lock);
+}
+
+void wt_node_orders_each(wt_node *node, wt_order_visit_fn visit, void *arg)
+{
+    pthread_rwlock_rdlock(&node->state_lock);
+    wt_state_orders_each(node->state, visit, arg);
+    pthread_rwlock_unlock(&node->state_lock);
 }
 
 wt_err wt_node_account(wt_node *node, wt_account *account, const uint8_t key[32])

@@ -1,0 +1,165 @@
+/*
+ * daemon.h — the parts of `wattled` (private to the daemon): its
+ * configuration (wattled.ini + flags), the interval clock's arithmetic, the
+ * metrics, the nng REP/PUB servers and the HTTP/JSON server. The daemon is a
+ * thin shell around the node (engine.h), which does the ledger work.
+ *
+ * Threads: the main thread runs a libevent loop with the interval clock and
+ * the signals; the HTTP server runs its own event loop on its own thread;
+ * the nng REP server runs a few worker threads, each with its own REP
+ * context, so many clients are served at once. Every submission goes through
+ * wt_node_submit, which group-commits and returns only what is durable.
+ */
+#ifndef WATTLE_DAEMON_H
+#define WATTLE_DAEMON_H
+
+#include "engine.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- config */
+
+#define WT_DAEMON_TEXT_MAX 1024
+
+typedef struct {
+    char data_dir[WT_DAEMON_TEXT_MAX];
+    char genesis[WT_DAEMON_TEXT_MAX];      /* relative to data_dir unless absolute */
+    char store[WT_DAEMON_TEXT_MAX];        /* ditto */
+    char operator_key[WT_DAEMON_TEXT_MAX]; /* ditto */
+    char http_addr[WT_DAEMON_TEXT_MAX];    /* HOST:PORT */
+    char listen_url[WT_DAEMON_TEXT_MAX];   /* nng REP */
+    char pub_url[WT_DAEMON_TEXT_MAX];      /* nng PUB */
+    int64_t interval_ms;                   /* 0: the chain's; else must equal it */
+    wt_log_level log_level;
+    bool rebuild;
+    uint32_t rep_workers;      /* nng REP contexts/threads */
+    uint32_t http_body_max;    /* bytes */
+    uint32_t http_headers_max; /* bytes */
+    uint32_t http_timeout_s;   /* seconds */
+    uint32_t catchup_per_tick; /* intervals closed per clock tick before yielding */
+} wt_daemon_config;
+
+/* The defaults (loopback, the ports of wattled.ini). */
+void wt_daemon_config_defaults(wt_daemon_config *cfg);
+/* Read an INI file (sections [chain], [listen], [log], [market], [http],
+ * [nng]) into cfg. WT_ERR_NOT_FOUND when the file is missing (not an error
+ * for the caller: defaults apply), WT_ERR_BAD_REQUEST on a syntax error or an
+ * unknown key or a bad value (*line gets its line number, msg the reason). */
+wt_err wt_daemon_config_load(wt_daemon_config *cfg, int *line, char *msg, size_t msg_cap,
+                             const char *path);
+/* Apply the command line (argv[1..]). *help is set for --help. Returns
+ * WT_ERR_INVALID_ARGUMENT with msg set on an unknown flag or bad value. Two
+ * passes: the caller first finds --data (wt_daemon_args_data_dir), loads the
+ * INI from it, then applies the flags so that they override the file. */
+wt_err wt_daemon_config_args(wt_daemon_config *cfg, bool *help, char *msg, size_t msg_cap, int argc,
+                             char **argv);
+/* The value of --data in argv, or NULL. */
+const char *wt_daemon_args_data_dir(int argc, char **argv);
+/* path resolved against the data directory into out. */
+void wt_daemon_path(char *out, size_t out_cap, const wt_daemon_config *cfg, const char *path);
+
+extern const char wt_daemon_usage[];
+
+/* -------------------------------------------------------- interval clock */
+
+/* The interval that holds time now_ms: floor(now_ms / interval_ms). */
+uint64_t wt_interval_of(int64_t now_ms, int64_t interval_ms);
+/* How many intervals are due to close at now_ms when `next` is the next one
+ * to close: every interval n >= next with (n + 1) * interval_ms <= now_ms. */
+uint64_t wt_interval_due(int64_t now_ms, int64_t interval_ms, uint64_t next);
+/* Milliseconds from now_ms until interval `next` ends (0 when it has). */
+int64_t wt_interval_wait_ms(int64_t now_ms, int64_t interval_ms, uint64_t next);
+/* The first interval to close after a (re)start, from the last sealed block:
+ * at height 0 the genesis block opens its interval, which still needs its
+ * close; afterwards the interval after the last sealed one. */
+uint64_t wt_interval_first(uint64_t tip_height, uint64_t tip_interval);
+
+/* --------------------------------------------------------------- metrics */
+
+#define WT_METRICS_LATENCY_BUCKETS 12
+extern const double wt_metrics_latency_bounds_s[WT_METRICS_LATENCY_BUCKETS];
+
+typedef struct {
+    _Atomic uint64_t accepted;
+    _Atomic uint64_t duplicates;
+    _Atomic uint64_t rejected[WT_ERR_COUNT_];
+    _Atomic uint64_t commit_buckets[WT_METRICS_LATENCY_BUCKETS + 1]; /* last: +Inf */
+    _Atomic uint64_t commit_count;
+    _Atomic uint64_t commit_sum_us;
+    _Atomic uint64_t seal_buckets[WT_METRICS_LATENCY_BUCKETS + 1];
+    _Atomic uint64_t seal_count;
+    _Atomic uint64_t seal_sum_us;
+    _Atomic uint64_t intervals_closed;
+    _Atomic uint64_t intervals_caught_up; /* closed late (more than one due at a tick) */
+    _Atomic uint64_t http_requests;
+    _Atomic uint64_t http_errors;
+    _Atomic uint64_t nng_requests;
+    _Atomic uint64_t nng_bad_requests;
+} wt_metrics;
+
+void wt_metrics_observe(_Atomic uint64_t *buckets, _Atomic uint64_t *count,
+                        _Atomic uint64_t *sum_us, int64_t elapsed_us);
+void wt_metrics_results(wt_metrics *m, const wt_submit_result *results, size_t count);
+
+/* ---------------------------------------------------------------- daemon */
+
+#define WT_REJECTED_RING 4096
+
+typedef struct {
+    uint8_t txid[32];
+    wt_err err;
+    const char *field;
+    bool used;
+} wt_rejected_entry;
+
+typedef struct wt_daemon {
+    wt_daemon_config cfg;
+    wt_ctx *ctx;
+    wt_node *node;
+    wt_chain_params params;
+    wt_clock_fn clock;
+    void *clock_arg;
+    wt_metrics metrics;
+    char store_path[WT_DAEMON_TEXT_MAX];
+
+    /* the interval clock (main thread) */
+    uint64_t next_interval; /* the next interval to close */
+    _Atomic uint64_t next_interval_seen;
+
+    /* recently rejected txids, for GET /v1/txs/{txid} */
+    pthread_mutex_t rejected_lock;
+    wt_rejected_entry rejected[WT_REJECTED_RING];
+    size_t rejected_next;
+
+    /* nng */
+    struct wt_nng_server *nng;
+    /* http */
+    struct wt_http_server *http;
+} wt_daemon;
+
+/* Submit through the node, count metrics, remember rejections and publish
+ * acct/ events for what was committed. */
+wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *const *raws,
+                        const size_t *raw_lens, size_t count);
+/* A recent rejection of txid: true and *entry filled. */
+bool wt_daemon_rejected_find(wt_daemon *d, wt_rejected_entry *entry, const uint8_t txid[32]);
+
+/* JSON of a block header (new reference). */
+json_t *wt_json_block(const wt_block_header *h);
+
+/* nng: REP workers and the PUB socket. */
+wt_err wt_nng_start(wt_daemon *d);
+void wt_nng_stop_rep(wt_daemon *d); /* stop taking requests; in-flight ones finish */
+void wt_nng_close(wt_daemon *d);    /* close PUB too */
+/* Publish "<topic>\n<json>" (no-op without a PUB socket). */
+void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body);
+
+/* HTTP: its own thread and event loop. */
+wt_err wt_http_start(wt_daemon *d);
+void wt_http_stop(wt_daemon *d);
+
+#endif /* WATTLE_DAEMON_H */

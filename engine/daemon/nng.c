@@ -1,0 +1,235 @@
+/* nng.c — the REP submission socket (worker threads, one REP context each,
+ * so many clients are served at once and their submissions meet in one group
+ * commit) and the PUB event socket. */
+#include "daemon.h"
+#include "wire.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REQUEST_BYTES_MAX (WT_WIRE_TXS_MAX * (size_t)4096)
+
+struct wt_nng_server {
+    wt_daemon *d;
+    nng_socket rep, pub;
+    bool rep_open, pub_open;
+    pthread_mutex_t pub_lock;
+    pthread_t *threads;
+    uint32_t threads_count;
+};
+
+typedef struct {
+    struct wt_nng_server *s;
+    const uint8_t **txs;
+    size_t *lens;
+    wt_submit_result *results;
+    wt_wire_result *wire;
+} worker_mem;
+
+static nng_msg *error_reply(const char *message)
+{
+    nng_msg *msg;
+    uint8_t buf[8 + WT_WIRE_TEXT_MAX];
+    size_t n = 0;
+    if (wt_wire_error_encode(buf, sizeof buf, &n, message) != WT_OK)
+        return NULL;
+    if (nng_msg_alloc(&msg, 0) != 0)
+        return NULL;
+    if (nng_msg_append(msg, buf, n) != 0) {
+        nng_msg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+/* Handle one request message; returns the reply (NULL: out of memory). */
+static nng_msg *handle(worker_mem *w, const uint8_t *body, size_t len)
+{
+    wt_daemon *d = w->s->d;
+    atomic_fetch_add(&d->metrics.nng_requests, 1);
+    size_t count = 0;
+    wt_err err = wt_wire_request_decode(w->txs, w->lens, WT_WIRE_TXS_MAX, &count, body, len);
+    if (err != WT_OK) {
+        atomic_fetch_add(&d->metrics.nng_bad_requests, 1);
+        char text[128];
+        snprintf(text, sizeof text, "%s: %s", wt_errname(err), wt_strerror(err));
+        return error_reply(text);
+    }
+    err = wt_daemon_submit(d, w->results, (const uint8_t *const *)w->txs, w->lens, count);
+    if (err != WT_OK) {
+        char text[128];
+        snprintf(text, sizeof text, "%s: %s", wt_errname(err), wt_strerror(err));
+        return error_reply(text);
+    }
+    for (size_t i = 0; i < count; i++) {
+        const wt_submit_result *r = &w->results[i];
+        wt_wire_result *o = &w->wire[i];
+        memset(o, 0, sizeof *o);
+        memcpy(o->txid, r->txid, 32);
+        o->status = r->err != WT_OK ? WT_WIRE_REJECTED
+                    : r->duplicate  ? WT_WIRE_DUPLICATE
+                                    : WT_WIRE_COMMITTED;
+        o->seq = r->err == WT_OK ? r->seq : 0;
+        o->height = r->err == WT_OK ? r->height : 0;
+        o->code = r->err == WT_OK ? "ok" : wt_errname(r->err);
+        o->code_len = strlen(o->code);
+        o->field = r->err == WT_OK ? NULL : r->field;
+        o->field_len = o->field != NULL ? strlen(o->field) : 0;
+        if (o->field_len > WT_WIRE_TEXT_MAX)
+            o->field_len = WT_WIRE_TEXT_MAX;
+    }
+    size_t size = wt_wire_reply_size(w->wire, count);
+    nng_msg *msg;
+    if (size == 0 || nng_msg_alloc(&msg, size) != 0)
+        return error_reply("no_memory: out of memory");
+    size_t n = 0;
+    err = wt_wire_reply_encode(nng_msg_body(msg), size, &n, w->wire, count);
+    if (err != WT_OK) {
+        nng_msg_free(msg);
+        return error_reply("internal: cannot encode the reply");
+    }
+    return msg;
+}
+
+static void *worker_main(void *arg)
+{
+    struct wt_nng_server *s = arg;
+    worker_mem w = {.s = s};
+    w.txs = calloc(WT_WIRE_TXS_MAX, sizeof *w.txs);
+    w.lens = calloc(WT_WIRE_TXS_MAX, sizeof *w.lens);
+    w.results = calloc(WT_WIRE_TXS_MAX, sizeof *w.results);
+    w.wire = calloc(WT_WIRE_TXS_MAX, sizeof *w.wire);
+    nng_ctx ctx;
+    nng_aio *aio = NULL;
+    if (w.txs == NULL || w.lens == NULL || w.results == NULL || w.wire == NULL ||
+        nng_ctx_open(&ctx, s->rep) != 0) {
+        wt_log(WT_LOG_ERROR, "nng", "a REP worker cannot start");
+        goto out;
+    }
+    if (nng_aio_alloc(&aio, NULL, NULL) != 0) {
+        nng_ctx_close(ctx);
+        goto out;
+    }
+    for (;;) {
+        nng_ctx_recv(ctx, aio);
+        nng_aio_wait(aio);
+        int rv = nng_aio_result(aio);
+        if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+            break;
+        if (rv != 0)
+            continue;
+        nng_msg *req = nng_aio_get_msg(aio);
+        nng_msg *rep = handle(&w, nng_msg_body(req), nng_msg_len(req));
+        nng_msg_free(req);
+        if (rep == NULL)
+            continue; /* the client's REQ will retry */
+        nng_aio_set_msg(aio, rep);
+        nng_ctx_send(ctx, aio);
+        nng_aio_wait(aio);
+        if (nng_aio_result(aio) != 0)
+            nng_msg_free(rep);
+    }
+    nng_aio_free(aio);
+    nng_ctx_close(ctx);
+out:
+    free(w.txs);
+    free(w.lens);
+    free(w.results);
+    free(w.wire);
+    return NULL;
+}
+
+wt_err wt_nng_start(wt_daemon *d)
+{
+    struct wt_nng_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return WT_ERR_NO_MEMORY;
+    s->d = d;
+    d->nng = s;
+    pthread_mutex_init(&s->pub_lock, NULL);
+    int rv = nng_pub0_open(&s->pub);
+    if (rv == 0) {
+        s->pub_open = true;
+        rv = nng_listen(s->pub, d->cfg.pub_url, NULL, 0);
+        if (rv != 0)
+            wt_log(WT_LOG_ERROR, "nng", "cannot listen on %s: %s", d->cfg.pub_url,
+                   nng_strerror(rv));
+    }
+    if (rv == 0) {
+        rv = nng_rep0_open(&s->rep);
+        s->rep_open = rv == 0;
+    }
+    if (rv == 0)
+        rv = nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, REQUEST_BYTES_MAX);
+    if (rv == 0) {
+        rv = nng_listen(s->rep, d->cfg.listen_url, NULL, 0);
+        if (rv != 0)
+            wt_log(WT_LOG_ERROR, "nng", "cannot listen on %s: %s", d->cfg.listen_url,
+                   nng_strerror(rv));
+    }
+    if (rv != 0)
+        return WT_ERR_UNAVAILABLE;
+    s->threads = calloc(d->cfg.rep_workers, sizeof *s->threads);
+    if (s->threads == NULL)
+        return WT_ERR_NO_MEMORY;
+    for (uint32_t i = 0; i < d->cfg.rep_workers; i++) {
+        if (pthread_create(&s->threads[i], NULL, worker_main, s) != 0)
+            return WT_ERR_NO_MEMORY;
+        s->threads_count++;
+    }
+    return WT_OK;
+}
+
+void wt_nng_stop_rep(wt_daemon *d)
+{
+    struct wt_nng_server *s = d->nng;
+    if (s == NULL || !s->rep_open)
+        return;
+    /* closing the socket fails every pending receive; a worker inside
+     * wt_node_submit finishes it first (its reply is then dropped, but the
+     * transactions are durable and a resubmission answers as a duplicate) */
+    nng_close(s->rep);
+    s->rep_open = false;
+    for (uint32_t i = 0; i < s->threads_count; i++)
+        pthread_join(s->threads[i], NULL);
+    s->threads_count = 0;
+}
+
+void wt_nng_close(wt_daemon *d)
+{
+    struct wt_nng_server *s = d->nng;
+    if (s == NULL)
+        return;
+    wt_nng_stop_rep(d);
+    if (s->pub_open)
+        nng_close(s->pub);
+    pthread_mutex_destroy(&s->pub_lock);
+    free(s->threads);
+    free(s);
+    d->nng = NULL;
+}
+
+void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body)
+{
+    struct wt_nng_server *s = d->nng;
+    if (s == NULL || !s->pub_open)
+        return;
+    char *text = json_dumps(body, JSON_COMPACT);
+    if (text == NULL)
+        return;
+    size_t tl = strlen(topic), bl = strlen(text);
+    nng_msg *msg;
+    if (nng_msg_alloc(&msg, 0) == 0) {
+        if (nng_msg_append(msg, topic, tl) == 0 && nng_msg_append(msg, "\n", 1) == 0 &&
+            nng_msg_append(msg, text, bl) == 0) {
+            if (nng_sendmsg(s->pub, msg, NNG_FLAG_NONBLOCK) != 0)
+                nng_msg_free(msg);
+        } else {
+            nng_msg_free(msg);
+        }
+    }
+    free(text);
+}
