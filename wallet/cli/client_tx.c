@@ -232,16 +232,13 @@ static int next_nonce(wt_cli_session *s, uint64_t *nonce)
     snprintf(path, sizeof path, "/v1/accounts/%s", address);
     json_t *account;
     int status = wt_cli_get_json(s, &account, path);
-    if (status != 0) {
-        if (s->node.kind == WT_NODE_NNG)
-            fprintf(stderr, "wattle %s: with an nng node, give --nonce N (and --chain-id N)\n",
-                    s->cmd);
+    if (status != 0)
         return status;
-    }
     json_t *n = json_object_get(account, "nonce");
+    bool ok = json_is_integer(n);
     json_int_t v = json_integer_value(n);
     json_decref(account);
-    if (!json_is_integer(n) || v < 0 || v == INT64_MAX) {
+    if (!ok || v < 0 || v == INT64_MAX) {
         fprintf(stderr, "wattle %s: bad_json: the node gave no valid nonce for %s\n", s->cmd,
                 address);
         return 1;
@@ -303,6 +300,13 @@ int wt_cli_tx_finish(wt_cli_session *s, wt_tx *tx)
 {
     WT_ASSERT(s->have_key);
     memcpy(tx->sender, s->key.pubkey, 32);
+    if (s->node.kind == WT_NODE_NNG && (!s->have_chain_id || !s->have_nonce)) {
+        fprintf(stderr,
+                "wattle %s: an nng node (%s) takes submissions only: give --nonce N and "
+                "--chain-id N, or use an http:// node\n",
+                s->cmd, s->node.url);
+        return 2;
+    }
     if (!s->have_chain_id) {
         const json_t *chain;
         int status = wt_cli_chain_get(s, &chain);
