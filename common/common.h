@@ -108,6 +108,8 @@
     X(WT_ERR_BAD_HEIGHT, "bad_height", "the block height does not continue the stored chain")      \
     X(WT_ERR_METHOD_NOT_ALLOWED, "method_not_allowed", "the endpoint does not take that method")   \
     X(WT_ERR_NOT_IMPLEMENTED, "not_implemented", "the endpoint is not implemented yet")             \
+    X(WT_ERR_SETTLE_MISMATCH, "settle_mismatch",                                                   \
+      "the SETTLE differs from the recomputation of its interval")                                 \
     /* meter bridge */                                                                             \
     X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
     X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \

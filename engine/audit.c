@@ -214,6 +214,20 @@ static void flush_chunk(audit *a)
             break;
         }
         const char *field = NULL;
+        if (it->tx.type == WT_TX_SETTLE) {
+            /* every SETTLE equals its recomputation from the state before it */
+            size_t leg = SIZE_MAX;
+            wt_err serr = wt_settle_verify(&field, &leg, a->state, &it->tx);
+            if (serr != WT_OK) {
+                char where[48] = "";
+                if (leg != SIZE_MAX)
+                    snprintf(where, sizeof where, ", first differing leg %zu", leg);
+                fail(a, serr, m->height, m,
+                     "SETTLE of interval %" PRIu64 " differs from its recomputation (%s%s)",
+                     it->tx.body.settle.interval, field ? field : wt_errname(serr), where);
+                break;
+            }
+        }
         wt_apply_opts opts = {.now_ms = m->t_ms, .sig_verified = true};
         wt_err err = wt_ledger_apply(a->ctx, a->state, &field, &it->tx, it->txid, &opts);
         if (err != WT_OK) {

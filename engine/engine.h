@@ -28,6 +28,7 @@
 #include "common.h"
 #include "ledger.h"
 #include "matcher.h"
+#include "settle.h"
 #include "store.h"
 #include "wallet.h"
 

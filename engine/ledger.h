@@ -164,6 +164,11 @@ typedef struct {
 } wt_reading_info;
 wt_err wt_state_reading(wt_reading_info *info, const wt_state *state, const char *meter_id,
                         size_t meter_id_len, uint64_t interval);
+/* Every pending reading with its meter, in no particular order (for the
+ * settlement, which sorts what it uses). The visit returns false to stop. */
+typedef bool (*wt_reading_visit_fn)(void *arg, const wt_meter_info *meter, uint64_t interval,
+                                    const wt_reading_info *reading);
+void wt_state_readings_each(const wt_state *state, wt_reading_visit_fn visit, void *arg);
 
 /* ----------------------------------------------------------- transition */
 

@@ -543,6 +543,26 @@ wt_err wt_state_reading(wt_reading_info *info, const wt_state *s, const char *me
     return WT_OK;
 }
 
+void wt_state_readings_each(const wt_state *s, wt_reading_visit_fn visit, void *arg)
+{
+    for (uint32_t i = 0; i < s->readings.count; i++) {
+        const reading_rec *r = VEC_AT(s->readings, reading_rec, i);
+        uint32_t mi;
+        WT_ASSERT(wt_map_get(&s->meter_index, &mi, r->meter_key)); /* meters are never removed */
+        const meter_rec *m = VEC_AT(s->meters, meter_rec, mi);
+        wt_meter_info meter;
+        memset(&meter, 0, sizeof meter);
+        memcpy(meter.id, m->id, m->id_len);
+        memcpy(meter.owner, m->owner, 32);
+        memcpy(meter.gateway, m->gateway, 32);
+        meter.zone = m->zone;
+        wt_reading_info reading = {
+            .import_mwh = r->import_mwh, .export_mwh = r->export_mwh, .flags = r->flags};
+        if (!visit(arg, &meter, r->interval, &reading))
+            return;
+    }
+}
+
 /* ------------------------------------------------- removals (swap-remove) */
 
 /* Remove record i of a table whose records start with their 32-byte key
