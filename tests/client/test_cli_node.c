@@ -207,7 +207,7 @@ static void test_sign_only_offline(void **state)
     /* without --chain-id it needs the node, and says how to sign offline */
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--sign-only", "--nonce", "1", "--node", "http://127.0.0.1:1", NULL);
-    expect(&r, 1, NULL, "give --chain-id N and --nonce N");
+    expect(&r, 1, NULL, "give --nonce N and --chain-id N (or --genesis FILE)");
     run_result_free(&r);
 }
 

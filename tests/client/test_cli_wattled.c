@@ -278,6 +278,42 @@ static void test_market_reads(void **state)
     run_result_free(&r);
 }
 
+/* --genesis: chain id, zones and interval from genesis.bin, no node at all. */
+static void test_offline_with_genesis(void **state)
+{
+    (void)state;
+    char genesis[400];
+    snprintf(genesis, sizeof genesis, "%s/genesis.bin", chain);
+    run_result r;
+    wattle_run(&r, NULL, "order", "--key", alice_key, "--zone", "north", "--side", "buy",
+               "--interval", "next", "--energy-kwh", "1.5", "--price", "120", "--sign-only",
+               "--nonce", "9", "--genesis", genesis, "--node", "http://127.0.0.1:1", NULL);
+    expect(&r, 0, NULL, NULL);
+    char hex[4096];
+    snprintf(hex, sizeof hex, "%s", r.out);
+    hex[strcspn(hex, "\n")] = '\0';
+    run_result_free(&r);
+    int64_t next = wt_now_ms() / 1000 + 1; /* the chain's interval is 1 s */
+    wattle_run(&r, NULL, "tx", "decode", hex, NULL);
+    expect(&r, 0, "\"signature_valid\":true", NULL);
+    expect(&r, 0, "\"chain_id\":4242", NULL);
+    expect(&r, 0, "\"zone\":1", NULL);
+    expect(&r, 0, "\"energy_mwh\":1500000", NULL);
+    const char *at = strstr(r.out, "\"interval\":");
+    assert_non_null(at);
+    long long interval = atoll(at + 11);
+    assert_true(interval >= next - 1 && interval <= next + 1);
+    run_result_free(&r);
+    wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
+               "--sign-only", "--nonce", "1", "--genesis", alice_key, NULL);
+    expect(&r, 2, NULL, "is not a chain's genesis.bin");
+    run_result_free(&r);
+    wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
+               "--sign-only", "--nonce", "1", "--genesis", genesis, "--chain-id", "5", NULL);
+    expect(&r, 2, NULL, "--chain-id 5 differs from the chain id 4242");
+    run_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -290,6 +326,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_money_over_http),
         cmocka_unit_test(test_sign_then_submit_over_nng),
         cmocka_unit_test(test_market_reads),
+        cmocka_unit_test(test_offline_with_genesis),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
  * signing and submitting. */
 #include "client_tx.h"
 #include "client_parse.h"
+#include "ledger.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -63,6 +64,49 @@ static int load_key(wt_cli_session *s, const char *path)
     return 0;
 }
 
+/* --genesis FILE: the chain's parameters as the JSON /v1/chain would give
+ * (chain_id, interval_ms, zones), so nothing needs the node. */
+static int load_genesis(wt_cli_session *s, const char *path)
+{
+    static uint8_t bytes[1 << 16];
+    FILE *f = fopen(path, "rb");
+    int errnum = errno;
+    size_t len = f != NULL ? fread(bytes, 1, sizeof bytes, f) : 0;
+    bool read_ok = f != NULL && !ferror(f) && len < sizeof bytes;
+    if (f != NULL)
+        fclose(f);
+    if (!read_ok) {
+        fprintf(stderr, "wattle %s: cannot read %s: %s\n", s->cmd, path,
+                f == NULL ? strerror(errnum) : "read error or too large");
+        return 2;
+    }
+    static wt_chain_params p;
+    wt_err err = wt_chain_params_decode(&p, bytes, len);
+    if (err != WT_OK) {
+        fprintf(stderr, "wattle %s: %s is not a chain's genesis.bin: %s\n", s->cmd, path,
+                wt_strerror(err));
+        return 2;
+    }
+    json_t *zones = json_array();
+    for (uint16_t i = 0; zones != NULL && i < p.zones_count; i++)
+        json_array_append_new(
+            zones, json_pack("{s:I, s:s}", "index", (json_int_t)i, "name", p.zones[i].name));
+    s->chain = json_pack("{s:I, s:I, s:o}", "chain_id", (json_int_t)p.chain_id, "interval_ms",
+                         (json_int_t)p.interval_ms, "zones", zones);
+    if (s->chain == NULL) {
+        fprintf(stderr, "wattle %s: out of memory\n", s->cmd);
+        return 2;
+    }
+    if (s->have_chain_id && s->chain_id != p.chain_id) {
+        fprintf(stderr, "wattle %s: --chain-id %u differs from the chain id %u of %s\n", s->cmd,
+                (unsigned)s->chain_id, (unsigned)p.chain_id, path);
+        return 2;
+    }
+    s->chain_id = p.chain_id;
+    s->have_chain_id = true;
+    return 0;
+}
+
 int wt_cli_session_open(wt_cli_session *s, const char *cmd, const wt_cli_option *opts,
                         size_t opts_count, bool signs)
 {
@@ -112,6 +156,12 @@ int wt_cli_session_open(wt_cli_session *s, const char *cmd, const wt_cli_option 
                 "most 30 days), not '%s'\n",
                 cmd, v);
         return 2;
+    }
+    v = wt_cli_value(opts, opts_count, "genesis");
+    if (v != NULL) {
+        int status = load_genesis(s, v);
+        if (status != 0)
+            return status;
     }
     s->sign_only = wt_cli_value(opts, opts_count, "sign-only") != NULL;
     const char *key = wt_cli_value(opts, opts_count, "key");
@@ -312,7 +362,9 @@ int wt_cli_tx_finish(wt_cli_session *s, wt_tx *tx)
         int status = wt_cli_chain_get(s, &chain);
         if (status != 0) {
             if (s->sign_only)
-                fprintf(stderr, "wattle %s: to sign offline give --chain-id N and --nonce N\n",
+                fprintf(stderr,
+                        "wattle %s: to sign offline give --nonce N and --chain-id N (or --genesis "
+                        "FILE)\n",
                         s->cmd);
             return status;
         }

@@ -24,17 +24,11 @@
 #include <stdint.h>
 
 /* Option table entries, to put at the end of each command's table. */
-#define WT_CLI_NODE_OPTIONS                                                                        \
-    {"node", false, NULL},                                                                         \
-    {                                                                                              \
-        "timeout-ms", false, NULL                                                                  \
-    }
+// clang-format off
+#define WT_CLI_NODE_OPTIONS {"node", false, NULL}, {"timeout-ms", false, NULL}
 #define WT_CLI_SIGN_OPTIONS                                                                        \
     {"key", false, NULL}, {"nonce", false, NULL}, {"chain-id", false, NULL},                       \
-        {"expires-in", false, NULL},                                                               \
-    {                                                                                              \
-        "sign-only", true, NULL                                                                    \
-    }
+    {"genesis", false, NULL}, {"expires-in", false, NULL}, {"sign-only", true, NULL}
 
 /* Help text for those options. */
 #define WT_CLI_NODE_HELP                                                                           \
@@ -44,10 +38,14 @@
 #define WT_CLI_SIGN_HELP                                                                           \
     "  --nonce N         use nonce N instead of the account's next one from the node\n"            \
     "  --chain-id N      the chain id, instead of reading it from the node\n"                      \
+    "  --genesis FILE    read the chain id, zones and interval from the chain's genesis.bin\n"     \
+    "                    instead of from the node\n"                                               \
     "  --expires-in D    expiry from now: seconds, or 90s, 10m, 2h (default 10m)\n"                \
     "  --sign-only       print the signed transaction in hex instead of submitting it\n"           \
-    "                    (with --nonce and --chain-id no node is needed: offline signing)\n"       \
+    "                    (with --nonce and --chain-id or --genesis no node is needed:\n"           \
+    "                    offline signing)\n"                                                       \
     "Key files sealed with a passphrase read it from $WATTLE_PASSPHRASE or the terminal.\n"
+// clang-format on
 
 typedef struct {
     const char *cmd; /* "send", "register meter", ... for messages */
@@ -62,7 +60,7 @@ typedef struct {
     bool have_chain_id;
     uint32_t chain_id;
     int64_t expires_in_ms;
-    json_t *chain; /* GET /v1/chain, fetched when first needed */
+    json_t *chain; /* GET /v1/chain, fetched when first needed (or from --genesis) */
 } wt_cli_session;
 
 /* The usual start of a command: --help prints usage (status 0), then the
