@@ -257,16 +257,24 @@ static void get_tx(struct wt_http_server *s, struct evhttp_request *req, const c
     json_t *o = json_object();
     json_object_set_new(o, "txid", hex_json(txid, 32));
     wt_store_tx_info info;
-    uint8_t raw[WT_STORE_TX_BYTES_MAX];
-    wt_err err = wt_store_tx_by_txid(s->store, &info, raw, sizeof raw, txid);
+    /* learn the length first: a transaction can be large (a SETTLE) */
+    wt_err err = wt_store_tx_by_txid(s->store, &info, NULL, 0, txid);
+    uint8_t *raw = NULL;
+    if (err == WT_ERR_BUFFER_TOO_SMALL || (err == WT_OK && info.raw_len > 0)) {
+        raw = malloc(info.raw_len);
+        err = raw == NULL ? WT_ERR_NO_MEMORY
+                          : wt_store_tx_by_txid(s->store, &info, raw, info.raw_len, txid);
+    }
     if (err == WT_OK) {
         json_object_set_new(o, "status", json_string("committed"));
         json_object_set_new(o, "seq", json_integer((json_int_t)info.seq));
         json_object_set_new(o, "height", json_integer((json_int_t)info.height));
         json_object_set_new(o, "tx", tx_json(raw, info.raw_len, txid));
+        free(raw);
         send_json(req, 200, o);
         return;
     }
+    free(raw);
     if (err != WT_ERR_NOT_FOUND) {
         json_decref(o);
         send_error(s, req, 500, err, NULL, NULL);
@@ -564,25 +572,32 @@ static void post_txs(struct wt_http_server *s, struct evhttp_request *req)
         send_error(s, req, 413, WT_ERR_TOO_LARGE, "at most 1024 transactions per request", "txs");
         return;
     }
-    uint8_t *mem = malloc(count * WT_STORE_TX_BYTES_MAX);
+    /* one buffer for all: each entry's hex length / 2 bytes (the body limit
+     * bounds the total) */
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *hex = json_string_value(json_array_get(txs, i));
+        total += hex != NULL ? strlen(hex) / 2 + 1 : 0;
+    }
+    uint8_t *mem = malloc(total + 1);
     const uint8_t **raws = calloc(count, sizeof *raws);
     size_t *lens = calloc(count, sizeof *lens);
     wt_submit_result *results = calloc(count, sizeof *results);
     wt_err err = mem && raws && lens && results ? WT_OK : WT_ERR_NO_MEMORY;
-    size_t bad = 0;
+    size_t bad = 0, used = 0;
     for (size_t i = 0; err == WT_OK && i < count; i++) {
         const char *hex = json_string_value(json_array_get(txs, i));
-        raws[i] = mem + i * WT_STORE_TX_BYTES_MAX;
+        bad = i;
         if (hex == NULL) {
             err = WT_ERR_BAD_REQUEST;
-        } else {
-            err = wt_hex_decode_any((uint8_t *)raws[i], &lens[i], WT_STORE_TX_BYTES_MAX, hex);
-            if (err == WT_ERR_BUFFER_TOO_SMALL)
-                err = WT_ERR_TOO_LARGE;
-            else if (err == WT_OK && lens[i] == 0)
-                err = WT_ERR_BAD_LENGTH;
+            break;
         }
-        bad = i;
+        size_t cap = strlen(hex) / 2 + 1;
+        raws[i] = mem + used;
+        err = wt_hex_decode_any(mem + used, &lens[i], cap, hex);
+        used += cap;
+        if (err == WT_OK && lens[i] == 0)
+            err = WT_ERR_BAD_LENGTH;
     }
     json_decref(doc);
     if (err == WT_OK)

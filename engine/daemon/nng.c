@@ -19,7 +19,10 @@ struct wt_nng_server {
     pthread_mutex_t pub_lock;
     pthread_t *threads;
     uint32_t threads_count;
+    _Atomic bool stopping; /* workers leave at their next receive timeout */
 };
+
+#define WORKER_POLL_MS 100 /* how often an idle worker looks at `stopping` */
 
 typedef struct {
     struct wt_nng_server *s;
@@ -113,14 +116,17 @@ static void *worker_main(void *arg)
         nng_ctx_close(ctx);
         goto out;
     }
-    for (;;) {
+    /* a receive times out now and then so the worker sees `stopping`; the
+     * socket is closed only after every worker has closed its context */
+    nng_aio_set_timeout(aio, WORKER_POLL_MS);
+    while (!atomic_load(&s->stopping)) {
         nng_ctx_recv(ctx, aio);
         nng_aio_wait(aio);
         int rv = nng_aio_result(aio);
-        if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+        if (rv == NNG_ECLOSED)
             break;
         if (rv != 0)
-            continue;
+            continue; /* NNG_ETIMEDOUT: look at `stopping` */
         nng_msg *req = nng_aio_get_msg(aio);
         nng_msg *rep = handle(&w, nng_msg_body(req), nng_msg_len(req));
         nng_msg_free(req);
@@ -188,14 +194,15 @@ void wt_nng_stop_rep(wt_daemon *d)
     struct wt_nng_server *s = d->nng;
     if (s == NULL || !s->rep_open)
         return;
-    /* closing the socket fails every pending receive; a worker inside
-     * wt_node_submit finishes it first (its reply is then dropped, but the
-     * transactions are durable and a resubmission answers as a duplicate) */
-    nng_close(s->rep);
-    s->rep_open = false;
+    /* each worker finishes the request in hand (wt_node_submit returns its
+     * durable result and the reply is sent), then leaves at its next receive
+     * timeout and closes its context; then the socket closes */
+    atomic_store(&s->stopping, true);
     for (uint32_t i = 0; i < s->threads_count; i++)
         pthread_join(s->threads[i], NULL);
     s->threads_count = 0;
+    nng_close(s->rep);
+    s->rep_open = false;
 }
 
 void wt_nng_close(wt_daemon *d)
