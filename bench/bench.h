@@ -44,5 +44,6 @@ void wt_bench_meter(wt_bench_ctx *ctx);
 void wt_bench_match(wt_bench_ctx *ctx);
 void wt_bench_ledger(wt_bench_ctx *ctx);
 void wt_bench_store(wt_bench_ctx *ctx);
+void wt_bench_settle(wt_bench_ctx *ctx);
 
 #endif /* WATTLE_BENCH_H */

@@ -28,6 +28,8 @@ static const bench_def benches[] = {
      wt_bench_ledger},
     {"store", "durable append_batch at batch 1/64/1024 vs a raw SQLite insert loop",
      wt_bench_store},
+    {"settle", "one interval's settlement (1e3 and 1e4 metered homes) vs wt_book_clear alone",
+     wt_bench_settle},
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 

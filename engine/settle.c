@@ -315,9 +315,13 @@ void wt_settlement_free(wt_settlement *s)
     free(s);
 }
 
+/* A metered order's id: the meter id's bytes, zero-padded (1..32 printable
+ * characters, so never all zero; a txid equal to one would be a SHA-256
+ * preimage). Metered orders tied on price and seq go in meter id order. */
 static void meter_order_id(wt_order_id *id, const reading_in *g)
 {
-    wt_tagged_hash(id->bytes, WT_SETTLE_METER_ORDER_TAG, (const uint8_t *)g->id, g->id_len);
+    memset(id->bytes, 0, sizeof id->bytes);
+    memcpy(id->bytes, g->id, g->id_len);
 }
 
 static wt_err push_leg(job *j, const uint8_t from[32], const uint8_t to[32], uint8_t kind,
@@ -359,11 +363,6 @@ static wt_err gather(job *j)
         qsort(j->in.orders, j->in.orders_count, sizeof *j->in.orders, cmp_order_txid);
     if (j->in.readings_count > 0)
         qsort(j->in.readings, j->in.readings_count, sizeof *j->in.readings, cmp_reading_id);
-    for (size_t i = 0; i < j->in.readings_count; i++) {
-        reading_in *g = &j->in.readings[i];
-        wt_state_standing(&g->standing, j->state, g->owner, g->zone); /* zeroed when none */
-    }
-    hash_inputs(j->out->inputs_hash, j->params, &j->in);
     return WT_OK;
 }
 
@@ -443,6 +442,36 @@ static wt_err index_rows(job *j)
         r->interval = j->out->interval;
         memcpy(r->account, j->accounts[j->row_keys[i].account].key, 32);
         r->zone = j->row_keys[i].zone;
+    }
+    return WT_OK;
+}
+
+/* 2b: the standing instruction of each row (one lookup per account and
+ * zone, not per meter), given to its readings; then the inputs hash. */
+static wt_err standing_and_hash(job *j)
+{
+    wt_standing_info *by_row = calloc(j->rows_count > 0 ? j->rows_count : 1, sizeof *by_row);
+    if (by_row == NULL)
+        return WT_ERR_NO_MEMORY;
+    for (size_t i = 0; i < j->rows_count; i++) /* zeroed when none */
+        wt_state_standing(&by_row[i], j->state, j->rows[i].account, j->rows[i].zone);
+    for (size_t i = 0; i < j->in.readings_count; i++) {
+        reading_in *g = &j->in.readings[i];
+        uint32_t acct = account_index(j->accounts, j->accounts_count, g->owner);
+        g->standing = by_row[row_index(j->row_keys, j->rows_count, acct, g->zone)];
+    }
+    free(by_row);
+    hash_inputs(j->out->inputs_hash, j->params, &j->in);
+    /* room for every leg the book can make: a P2P and a fee per trade
+     * (trades <= orders), a feed-in and a retail per row */
+    size_t legs = 2 * (j->in.orders_count + j->in.readings_count) + 2 * j->rows_count;
+    if (legs > WT_SETTLE_LEGS_MAX)
+        legs = WT_SETTLE_LEGS_MAX;
+    if (legs > 0) {
+        j->out->legs = malloc(legs * sizeof *j->out->legs);
+        if (j->out->legs == NULL)
+            return WT_ERR_NO_MEMORY;
+        j->legs_cap = legs;
     }
     return WT_OK;
 }
@@ -715,6 +744,8 @@ wt_err wt_settle_compute(wt_settlement **out, const wt_state *state, uint64_t in
         wt_state_orders_each(state, add_released_hold, &j);
         err = index_rows(&j);
     }
+    if (err == WT_OK)
+        err = standing_and_hash(&j);
     if (err == WT_OK)
         err = build_book(&j);
     if (err == WT_OK)

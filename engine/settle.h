@@ -22,9 +22,9 @@
  *    meter's owner has a STANDING instruction in the meter's zone with the
  *    matching limit, net export becomes an ask at the standing sell minimum
  *    and net import a bid at the standing buy maximum (limits include the
- *    grid fee, as everywhere in the matcher). id = tagged hash
- *    ("wattle/settle-meter-order") of the meter id, seq = UINT64_MAX (after
- *    every explicit order at the same price). Without a standing instruction,
+ *    grid fee, as everywhere in the matcher). id = the meter id's
+ *    bytes zero-padded to 32, seq = UINT64_MAX (after every explicit order
+ *    at the same price; among themselves in meter id order). Without a standing instruction,
  *    or without the matching limit, the meter trades nothing peer to peer:
  *    all of its net energy is residual.
  *  - Owners: every account gets a small integer, so the matcher's self-trade
@@ -113,9 +113,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WT_SETTLE_INPUTS_TAG      "wattle/settle-inputs"
-#define WT_SETTLE_METER_ORDER_TAG "wattle/settle-meter-order"
-#define WT_SETTLE_K_PPM           WT_K_PPM_DEFAULT /* pay-as-clear k = 0.5 */
+#define WT_SETTLE_INPUTS_TAG "wattle/settle-inputs"
+#define WT_SETTLE_K_PPM      WT_K_PPM_DEFAULT /* pay-as-clear k = 0.5 */
 /* The CSV header of DESIGN.md, without the trailing newline. */
 #define WT_SETTLE_CSV_HEADER                                                                       \
     "interval,account,zone,import_mwh,export_mwh,bought_p2p_mwh,sold_p2p_mwh,paid_p2p_micro,"      \
