@@ -98,6 +98,16 @@ wt_err wt_node_seal(wt_node *node, wt_block_header *header);
  * is later: block time never goes backwards). The daemon's interval clock
  * uses it, also to catch up on intervals it closes late. */
 wt_err wt_node_seal_interval(wt_node *node, wt_block_header *header, uint64_t interval);
+/* Settle market interval `interval`: compute its settlement from the state
+ * as it stands in the sequencer (settle.h), sign the SETTLE with the
+ * operator key and commit it (durable on return), atomically with respect
+ * to every other submission. *settlement gets the computed settlement (the
+ * caller frees it with wt_settlement_free) and *result the SETTLE's fate.
+ * Errors: the SETTLE's rejection (e.g. WT_ERR_INTERVAL_CLOSED when it is
+ * already settled), WT_ERR_NOT_OPERATOR (no operator key, or the role moved),
+ * wt_settle_compute's errors, WT_ERR_UNAVAILABLE when closing. */
+wt_err wt_node_settle(wt_node *node, wt_settlement **settlement, wt_submit_result *result,
+                      uint64_t interval);
 /* The last sealed block's height and interval, and the last stored seq. */
 void wt_node_tip(wt_node *node, uint64_t *height, uint64_t *interval, uint64_t *last_seq);
 /* Visit the open explicit orders under the node's read lock (the visit must

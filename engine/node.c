@@ -26,6 +26,11 @@ typedef struct request {
     /* a seal */
     bool is_seal;
     int64_t seal_time_ms; /* 0: the clock's time */
+    /* a settlement (is_seal is also set: it takes the queue alone) */
+    bool is_settle;
+    uint64_t settle_interval;
+    wt_settlement *settlement;
+    wt_submit_result *settle_result;
     wt_block_header *header;
     wt_err seal_err;
     /* completion */
@@ -467,6 +472,67 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
     return err;
 }
 
+#define SETTLE_EXPIRY_MS 600000 /* a SETTLE is applied at once; this only bounds it */
+
+/* Compute interval r->settle_interval's settlement from the live state, sign
+ * its SETTLE with the operator key and commit it like a submission. Only the
+ * sequencer changes the state, so the state the settlement was computed from
+ * is the state the SETTLE applies to. */
+static wt_err settle_run(wt_node *node, request *r, batch *b)
+{
+    if (!node->can_seal)
+        return WT_ERR_NOT_OPERATOR;
+    wt_settlement *st = NULL;
+    wt_tx tx;
+    pthread_rwlock_rdlock(&node->state_lock);
+    wt_err err = wt_settle_compute(&st, node->state, r->settle_interval);
+    if (err == WT_OK)
+        err = wt_settle_build_tx(&tx, node->state, st, node_now(node) + SETTLE_EXPIRY_MS);
+    pthread_rwlock_unlock(&node->state_lock);
+    uint8_t txid[32];
+    if (err == WT_OK && memcmp(tx.sender, node->operator_key.pubkey, 32) != 0)
+        err = WT_ERR_NOT_OPERATOR; /* a REGISTER moved the role to another key */
+    if (err == WT_OK)
+        err = wt_tx_sign(node->ctx, txid, &tx, &node->operator_key);
+    size_t len = err == WT_OK ? wt_tx_encoded_len(&tx) : 0;
+    uint8_t *raw = err == WT_OK ? malloc(len) : NULL;
+    if (err == WT_OK && raw == NULL)
+        err = WT_ERR_NO_MEMORY;
+    const char *field = NULL;
+    if (err == WT_OK)
+        err = wt_tx_encode(raw, len, &len, &field, &tx);
+    if (err == WT_OK) {
+        /* the decoded form, as a submission carries it */
+        wt_tx decoded;
+        err = wt_tx_decode(&decoded, &field, raw, len);
+        bool ready = true;
+        const uint8_t *raws[1] = {raw};
+        size_t lens[1] = {len};
+        request sub;
+        memset(&sub, 0, sizeof sub);
+        sub.count = 1;
+        sub.raws = raws;
+        sub.raw_lens = lens;
+        sub.txs = &decoded;
+        sub.txids = &txid;
+        sub.results = r->settle_result;
+        sub.ready = &ready;
+        memset(r->settle_result, 0, sizeof *r->settle_result);
+        memcpy(r->settle_result->txid, txid, 32);
+        if (err == WT_OK) {
+            commit_requests(node, &sub, b);
+            err = r->settle_result->err;
+        }
+    }
+    free(raw);
+    if (err != WT_OK) {
+        wt_settlement_free(st);
+        st = NULL;
+    }
+    r->settlement = st;
+    return err;
+}
+
 static void *sequencer_main(void *arg)
 {
     wt_node *node = arg;
@@ -495,7 +561,9 @@ static void *sequencer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&node->lock);
 
-        if (list->is_seal)
+        if (list->is_settle)
+            list->seal_err = settle_run(node, list, &b);
+        else if (list->is_seal)
             list->seal_err = seal_block(node, list->header, list->seal_time_ms);
         else
             commit_requests(node, list, &b);
@@ -623,6 +691,24 @@ wt_err wt_node_seal_interval(wt_node *node, wt_block_header *header, uint64_t in
     r.header = header;
     wt_err err = enqueue_and_wait(node, &r);
     return err != WT_OK ? err : r.seal_err;
+}
+
+wt_err wt_node_settle(wt_node *node, wt_settlement **settlement, wt_submit_result *result,
+                      uint64_t interval)
+{
+    *settlement = NULL;
+    memset(result, 0, sizeof *result);
+    request r;
+    memset(&r, 0, sizeof r);
+    r.is_seal = true;
+    r.is_settle = true;
+    r.settle_interval = interval;
+    r.settle_result = result;
+    wt_err err = enqueue_and_wait(node, &r);
+    if (err != WT_OK)
+        return err;
+    *settlement = r.settlement;
+    return r.seal_err;
 }
 
 void wt_node_tip(wt_node *node, uint64_t *height, uint64_t *interval, uint64_t *last_seq)

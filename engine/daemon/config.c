@@ -22,7 +22,9 @@ const char wt_daemon_usage[] =
     "  --rebuild           rewrite stored account rows that disagree with the replay\n"
     "  --help              this text\n\n"
     "wattled.ini keys: [chain] genesis, store, operator_key; [listen] http, nng, pub;\n"
-    "[log] level; [market] interval_ms; [http] body_max, headers_max, timeout_s;\n"
+    "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
+    "interval n is settled when n + this closes; default 1); [http] body_max,\n"
+    "headers_max, timeout_s;\n"
     "[nng] workers.\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
@@ -40,6 +42,7 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->http_headers_max = 8192;
     cfg->http_timeout_s = 10;
     cfg->catchup_per_tick = 64;
+    cfg->settle_delay = 1;
 }
 
 static bool set_text(char *out, size_t out_cap, const char *value)
@@ -96,6 +99,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = wt_log_level_parse(&cfg->log_level, value);
     else if (IS("market", "interval_ms"))
         ok = parse_interval(&cfg->interval_ms, value);
+    else if (IS("market", "settle_delay_intervals"))
+        ok = parse_u32(&cfg->settle_delay, value, 0, 1000);
     else if (IS("http", "body_max"))
         ok = parse_u32(&cfg->http_body_max, value, 1024, 64u * 1024 * 1024);
     else if (IS("http", "headers_max"))

@@ -41,6 +41,8 @@ typedef struct {
     uint32_t http_headers_max; /* bytes */
     uint32_t http_timeout_s;   /* seconds */
     uint32_t catchup_per_tick; /* intervals closed per clock tick before yielding */
+    uint32_t settle_delay;     /* intervals of grace for readings: interval n is settled
+                                  when interval n + settle_delay closes */
 } wt_daemon_config;
 
 /* The defaults (loopback, the ports of wattled.ini). */
@@ -93,6 +95,10 @@ typedef struct {
     _Atomic uint64_t seal_buckets[WT_METRICS_LATENCY_BUCKETS + 1];
     _Atomic uint64_t seal_count;
     _Atomic uint64_t seal_sum_us;
+    _Atomic uint64_t settle_buckets[WT_METRICS_LATENCY_BUCKETS + 1];
+    _Atomic uint64_t settle_count;
+    _Atomic uint64_t settle_sum_us;
+    _Atomic uint64_t settlements_failed;
     _Atomic uint64_t intervals_closed;
     _Atomic uint64_t intervals_caught_up; /* closed late (more than one due at a tick) */
     _Atomic uint64_t http_requests;
@@ -107,7 +113,8 @@ void wt_metrics_results(wt_metrics *m, const wt_submit_result *results, size_t c
 
 /* ---------------------------------------------------------------- daemon */
 
-#define WT_REJECTED_RING 4096
+#define WT_REJECTED_RING    4096
+#define WT_SETTLEMENTS_KEPT 1024 /* settlements kept in memory for HTTP */
 
 typedef struct {
     uint8_t txid[32];
@@ -129,6 +136,12 @@ typedef struct wt_daemon {
     /* the interval clock (main thread) */
     uint64_t next_interval; /* the next interval to close */
     _Atomic uint64_t next_interval_seen;
+
+    uint64_t next_settle; /* the next interval to settle */
+
+    /* recent settlements, for clearings and settlements over HTTP */
+    pthread_mutex_t settlements_lock;
+    wt_settlement *settlements[WT_SETTLEMENTS_KEPT]; /* by interval % WT_SETTLEMENTS_KEPT */
 
     /* recently rejected txids, for GET /v1/txs/{txid} */
     pthread_mutex_t rejected_lock;

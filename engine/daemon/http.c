@@ -455,6 +455,200 @@ static void get_book(struct wt_http_server *s, struct evhttp_request *req, const
     send_json(req, 200, o);
 }
 
+/* ------------------------------------------------------------ settlements */
+
+/* The kept settlement of interval n, or NULL; call under settlements_lock. */
+static const wt_settlement *kept(wt_daemon *d, uint64_t n)
+{
+    const wt_settlement *st = d->settlements[n % WT_SETTLEMENTS_KEPT];
+    return st != NULL && st->interval == n ? st : NULL;
+}
+
+static uint64_t newest_kept(wt_daemon *d)
+{
+    uint64_t newest = 0;
+    for (size_t i = 0; i < WT_SETTLEMENTS_KEPT; i++)
+        if (d->settlements[i] != NULL && d->settlements[i]->interval > newest)
+            newest = d->settlements[i]->interval;
+    return newest;
+}
+
+static void get_clearings(struct wt_http_server *s, struct evhttp_request *req,
+                          const char *zone_text, const struct evkeyvalq *q)
+{
+    const wt_chain_params *p = wt_node_params(s->d->node);
+    uint16_t zone;
+    if (!zone_parse(&zone, p, zone_text)) {
+        send_error(s, req, 404, WT_ERR_UNKNOWN_ZONE, NULL, "zone");
+        return;
+    }
+    uint64_t limit;
+    if (!query_u64(&limit, q, "limit", 20) || limit == 0 || limit > WT_SETTLEMENTS_KEPT) {
+        send_error(s, req, 400, WT_ERR_BAD_NUMBER, "limit is 1..1024", "limit");
+        return;
+    }
+    json_t *list = json_array();
+    pthread_mutex_lock(&s->d->settlements_lock);
+    uint64_t n = newest_kept(s->d);
+    for (size_t k = 0; k < WT_SETTLEMENTS_KEPT && json_array_size(list) < limit; k++, n--) {
+        const wt_settlement *st = kept(s->d, n);
+        if (st != NULL && zone < st->zones_count) {
+            json_t *o = json_object();
+            json_object_set_new(o, "interval", json_integer((json_int_t)n));
+            json_object_set_new(o, "price_micro_per_kwh",
+                                json_integer(st->zones[zone].price_micro_per_kwh));
+            json_object_set_new(o, "volume_mwh", json_integer(st->zones[zone].volume_mwh));
+            json_object_set_new(o, "trades",
+                                json_integer((json_int_t)st->zones[zone].trades_count));
+            json_array_append_new(list, o);
+        }
+        if (n == 0)
+            break;
+    }
+    pthread_mutex_unlock(&s->d->settlements_lock);
+    json_t *o = json_object();
+    json_object_set_new(o, "zone", json_string(p->zones[zone].name));
+    json_object_set_new(o, "clearings", list);
+    send_json(req, 200, o);
+}
+
+static json_t *settlement_json(const wt_chain_params *p, const wt_settlement *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "interval", json_integer((json_int_t)st->interval));
+    json_object_set_new(o, "inputs_hash", hex_json(st->inputs_hash, 32));
+    json_object_set_new(o, "legs", json_integer(st->legs_count));
+    json_object_set_new(o, "price_micro_per_kwh", json_integer(st->price_micro_per_kwh));
+    json_object_set_new(o, "volume_mwh", json_integer(st->volume_mwh));
+    json_object_set_new(o, "amount_micro", json_integer(st->amount_micro));
+    json_object_set_new(o, "fee_micro", json_integer(st->fee_micro));
+    json_object_set_new(o, "retail_mwh", json_integer(st->retail_mwh));
+    json_object_set_new(o, "retail_micro", json_integer(st->retail_micro));
+    json_object_set_new(o, "feed_in_mwh", json_integer(st->feed_in_mwh));
+    json_object_set_new(o, "feed_in_micro", json_integer(st->feed_in_micro));
+    json_object_set_new(o, "unpaid_micro", json_integer(st->unpaid_micro));
+    json_t *rows = json_array();
+    for (size_t i = 0; i < st->rows_count; i++) {
+        const wt_settle_row *r = &st->rows[i];
+        json_t *ro = json_object();
+        json_object_set_new(ro, "account", address_json(r->account));
+        json_object_set_new(ro, "zone",
+                            json_string(r->zone < p->zones_count ? p->zones[r->zone].name : "?"));
+#define ROW(f) json_object_set_new(ro, #f, json_integer(r->f))
+        ROW(import_mwh);
+        ROW(export_mwh);
+        ROW(bought_p2p_mwh);
+        ROW(sold_p2p_mwh);
+        ROW(paid_p2p_micro);
+        ROW(received_p2p_micro);
+        ROW(grid_fee_micro);
+        ROW(retail_mwh);
+        ROW(retail_micro);
+        ROW(feed_in_mwh);
+        ROW(feed_in_micro);
+        ROW(net_micro);
+        ROW(bid_cut_mwh);
+        ROW(retail_unpaid_micro);
+        ROW(feed_in_unpaid_micro);
+#undef ROW
+        json_array_append_new(rows, ro);
+    }
+    json_object_set_new(o, "rows", rows);
+    return o;
+}
+
+/* Append st's rows as CSV (with the header when asked). */
+static bool settlement_csv(struct evbuffer *out, const wt_chain_params *p, const wt_settlement *st,
+                           bool header)
+{
+    size_t need = wt_settle_rows_csv(NULL, 0, p, st->rows, st->rows_count, header, false);
+    char *text = malloc(need + 1);
+    if (text == NULL)
+        return false;
+    wt_settle_rows_csv(text, need + 1, p, st->rows, st->rows_count, header, false);
+    evbuffer_add(out, text, need);
+    free(text);
+    return true;
+}
+
+static void get_settlements(struct wt_http_server *s, struct evhttp_request *req,
+                            const char *interval_text, const struct evkeyvalq *q)
+{
+    const wt_chain_params *p = wt_node_params(s->d->node);
+    const char *format = query_get(q, "format");
+    bool csv = format != NULL && strcmp(format, "csv") == 0;
+    if (format != NULL && !csv && strcmp(format, "json") != 0) {
+        send_error(s, req, 400, WT_ERR_BAD_REQUEST, "format is json or csv", "format");
+        return;
+    }
+    uint64_t from, to;
+    if (interval_text != NULL) {
+        char *end;
+        if (interval_text[0] < '0' || interval_text[0] > '9' || strlen(interval_text) > 19 ||
+            (from = strtoull(interval_text, &end, 10), *end != '\0')) {
+            send_error(s, req, 400, WT_ERR_BAD_NUMBER, "an interval is a decimal number",
+                       "interval");
+            return;
+        }
+        to = from;
+    } else if (!query_u64(&from, q, "from", UINT64_MAX) || !query_u64(&to, q, "to", UINT64_MAX) ||
+               from == UINT64_MAX || to == UINT64_MAX || to < from ||
+               to - from >= WT_SETTLEMENTS_KEPT) {
+        send_error(s, req, 400, WT_ERR_BAD_NUMBER,
+                   "from and to are intervals, from <= to, at most 1024 of them", NULL);
+        return;
+    }
+    struct evbuffer *out = evbuffer_new();
+    json_t *list = json_array();
+    json_t *single = NULL;
+    bool ok = out != NULL, header = true;
+    size_t found = 0;
+    pthread_mutex_lock(&s->d->settlements_lock);
+    for (uint64_t n = from; ok; n++) {
+        const wt_settlement *st = kept(s->d, n);
+        if (st != NULL) {
+            found++;
+            if (csv) {
+                ok = settlement_csv(out, p, st, header);
+                header = false;
+            } else if (interval_text != NULL) {
+                single = settlement_json(p, st);
+            } else {
+                json_array_append_new(list, settlement_json(p, st));
+            }
+        }
+        if (n == to)
+            break;
+    }
+    pthread_mutex_unlock(&s->d->settlements_lock);
+    if (!ok) {
+        send_error(s, req, 503, WT_ERR_NO_MEMORY, NULL, NULL);
+    } else if (interval_text != NULL && found == 0) {
+        send_error(s, req, 404, WT_ERR_NOT_FOUND,
+                   "that interval is not settled yet, or its settlement is no longer kept "
+                   "(the last 1024 settled since the daemon started are)",
+                   NULL);
+    } else if (csv) {
+        if (header) /* nothing kept in range: the header alone */
+            evbuffer_add(out, WT_SETTLE_CSV_HEADER "\n", strlen(WT_SETTLE_CSV_HEADER) + 1);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                          "text/csv; charset=utf-8");
+        evhttp_send_reply(req, 200, NULL, out);
+    } else if (single != NULL) {
+        send_json(req, 200, single);
+        single = NULL;
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "settlements", list);
+        list = NULL;
+        send_json(req, 200, o);
+    }
+    json_decref(list);
+    json_decref(single);
+    if (out != NULL)
+        evbuffer_free(out);
+}
+
 static void append_histogram(struct evbuffer *out, const char *name, const char *help,
                              _Atomic uint64_t *buckets, _Atomic uint64_t *count,
                              _Atomic uint64_t *sum_us)
@@ -506,6 +700,9 @@ static void get_metrics(struct wt_http_server *s, struct evhttp_request *req)
     append_histogram(out, "wattle_commit_latency_seconds",
                      "Time from submission to durable result.", m->commit_buckets, &m->commit_count,
                      &m->commit_sum_us);
+    append_histogram(out, "wattle_clearing_latency_seconds",
+                     "Time to settle an interval (book, clearing, SETTLE commit).",
+                     m->settle_buckets, &m->settle_count, &m->settle_sum_us);
     append_histogram(out, "wattle_seal_latency_seconds", "Time to close an interval's block.",
                      m->seal_buckets, &m->seal_count, &m->seal_sum_us);
     uint64_t height, interval, seq;
@@ -525,6 +722,8 @@ static void get_metrics(struct wt_http_server *s, struct evhttp_request *req)
         "# TYPE wattle_intervals_closed_total counter\nwattle_intervals_closed_total %llu\n"
         "# HELP wattle_intervals_late_total Intervals closed late, catching up.\n"
         "# TYPE wattle_intervals_late_total counter\nwattle_intervals_late_total %llu\n"
+        "# HELP wattle_settlements_failed_total Settlement attempts that failed (retried).\n"
+        "# TYPE wattle_settlements_failed_total counter\nwattle_settlements_failed_total %llu\n"
         "# TYPE wattle_http_requests_total counter\nwattle_http_requests_total %llu\n"
         "# TYPE wattle_http_errors_total counter\nwattle_http_errors_total %llu\n"
         "# TYPE wattle_nng_requests_total counter\nwattle_nng_requests_total %llu\n"
@@ -532,6 +731,7 @@ static void get_metrics(struct wt_http_server *s, struct evhttp_request *req)
         (unsigned long long)height, (unsigned long long)seq, (unsigned long long)lag,
         (unsigned long long)atomic_load(&m->intervals_closed),
         (unsigned long long)atomic_load(&m->intervals_caught_up),
+        (unsigned long long)atomic_load(&m->settlements_failed),
         (unsigned long long)atomic_load(&m->http_requests),
         (unsigned long long)atomic_load(&m->http_errors),
         (unsigned long long)atomic_load(&m->nng_requests),
@@ -707,17 +907,16 @@ static void route(struct evhttp_request *req, void *arg)
                 get_book(s, req, zone, &q);
         } else if (strcmp(slash, "/clearings") == 0) {
             if (get)
-                send_error(s, req, 501, WT_ERR_NOT_IMPLEMENTED,
-                           "clearings come with settlement, which this build does not run yet",
-                           NULL);
+                get_clearings(s, req, zone, &q);
         } else {
             known = false;
         }
-    } else if (strcmp(path, "/v1/settlements") == 0 ||
-               segment_after(path, "/v1/settlements/") != NULL) {
+    } else if (strcmp(path, "/v1/settlements") == 0) {
         if (get)
-            send_error(s, req, 501, WT_ERR_NOT_IMPLEMENTED,
-                       "settlement is not yet run by this build", NULL);
+            get_settlements(s, req, NULL, &q);
+    } else if ((seg = segment_after(path, "/v1/settlements/")) != NULL) {
+        if (get)
+            get_settlements(s, req, seg, &q);
     } else {
         known = false;
     }

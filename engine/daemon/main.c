@@ -218,8 +218,64 @@ typedef struct {
     struct event *tick;
 } loop_ctx;
 
+/* Keep st (ownership passes) for HTTP, replacing the one it displaces. */
+static void keep_settlement(wt_daemon *d, wt_settlement *st)
+{
+    size_t slot = (size_t)(st->interval % WT_SETTLEMENTS_KEPT);
+    pthread_mutex_lock(&d->settlements_lock);
+    wt_settlement *old = d->settlements[slot];
+    d->settlements[slot] = st;
+    pthread_mutex_unlock(&d->settlements_lock);
+    wt_settlement_free(old);
+}
+
+/* Settle every interval up to `upto` not yet settled: false when one fails
+ * (it is retried at the next tick; the interval clock waits for it, so no
+ * interval is skipped). */
+static bool settle_upto(wt_daemon *d, uint64_t upto)
+{
+    while (d->next_settle <= upto) {
+        uint64_t n = d->next_settle;
+        wt_settlement *st = NULL;
+        wt_submit_result res;
+        int64_t t0 = mono_us();
+        wt_err err = wt_node_settle(d->node, &st, &res, n);
+        if (err != WT_OK) {
+            atomic_fetch_add(&d->metrics.settlements_failed, 1);
+            wt_log(WT_LOG_ERROR, "wattled", "settling interval %llu failed: %s (%s)",
+                   (unsigned long long)n, wt_errname(err), res.field ? res.field : "-");
+            return false;
+        }
+        wt_metrics_observe(d->metrics.settle_buckets, &d->metrics.settle_count,
+                           &d->metrics.settle_sum_us, mono_us() - t0);
+        wt_metrics_results(&d->metrics, &res, 1);
+        const wt_chain_params *p = &d->params;
+        for (size_t z = 0; z < st->zones_count && z < p->zones_count; z++) {
+            json_t *ev = json_object();
+            json_object_set_new(ev, "zone", json_string(p->zones[z].name));
+            json_object_set_new(ev, "interval", json_integer((json_int_t)n));
+            json_object_set_new(ev, "price_micro_per_kwh",
+                                json_integer(st->zones[z].price_micro_per_kwh));
+            json_object_set_new(ev, "volume_mwh", json_integer(st->zones[z].volume_mwh));
+            json_object_set_new(ev, "trades", json_integer((json_int_t)st->zones[z].trades_count));
+            char topic[16 + WT_ZONE_NAME_BYTES_MAX];
+            snprintf(topic, sizeof topic, "clear/%s", p->zones[z].name);
+            wt_nng_publish(d, topic, ev);
+            json_decref(ev);
+        }
+        wt_log(st->legs_count > 0 ? WT_LOG_INFO : WT_LOG_DEBUG, "wattled",
+               "settled interval %llu: %lld mWh at %lld µU/kWh, %u legs (seq %llu)",
+               (unsigned long long)n, (long long)st->volume_mwh, (long long)st->price_micro_per_kwh,
+               st->legs_count, (unsigned long long)res.seq);
+        keep_settlement(d, st);
+        d->next_settle = n + 1;
+    }
+    return true;
+}
+
 /* Close every interval that has ended, at most `limit`; returns how many are
- * still due. */
+ * still due. Closing interval m settles interval m - settle_delay (and any
+ * earlier one not yet settled), then seals m's block. */
 static uint64_t close_due(wt_daemon *d, uint64_t limit)
 {
     int64_t now_ms = d->clock(d->clock_arg);
@@ -231,6 +287,9 @@ static uint64_t close_due(wt_daemon *d, uint64_t limit)
                (unsigned long long)due, (unsigned long long)d->next_interval);
     uint64_t done = 0;
     while (done < due && done < limit) {
+        uint64_t m = d->next_interval;
+        if (m >= d->cfg.settle_delay && !settle_upto(d, m - d->cfg.settle_delay))
+            break;
         wt_block_header h;
         int64_t t0 = mono_us();
         wt_err err = wt_node_seal_interval(d->node, &h, d->next_interval);
@@ -360,6 +419,11 @@ static int run(wt_daemon *d)
     uint64_t tip_height, tip_interval, last_seq;
     wt_node_tip(d->node, &tip_height, &tip_interval, &last_seq);
     d->next_interval = wt_interval_first(tip_height, tip_interval);
+    wt_state_totals totals;
+    wt_node_totals(d->node, &totals, NULL, NULL);
+    d->next_settle = totals.any_settled
+                         ? totals.last_settled_interval + 1
+                         : wt_interval_of(d->params.genesis_time_ms, d->params.interval_ms);
     atomic_store(&d->next_interval_seen, d->next_interval);
     wt_log(WT_LOG_INFO, "wattled",
            "chain %u: height %llu, %llu transactions, next interval to close %llu (%lld ms)",
@@ -454,8 +518,12 @@ int main(int argc, char **argv)
         return 1;
     }
     pthread_mutex_init(&d.rejected_lock, NULL);
+    pthread_mutex_init(&d.settlements_lock, NULL);
     d.clock = real_clock;
     int rc = run(&d);
+    for (size_t i = 0; i < WT_SETTLEMENTS_KEPT; i++)
+        wt_settlement_free(d.settlements[i]);
+    pthread_mutex_destroy(&d.settlements_lock);
     pthread_mutex_destroy(&d.rejected_lock);
     wt_ctx_destroy(d.ctx);
     return rc;

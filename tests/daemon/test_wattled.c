@@ -257,7 +257,11 @@ static int setup(void **state)
     snprintf(ini, sizeof ini, "%s/wattled.ini", f->dir);
     FILE *fp = fopen(ini, "a");
     assert_non_null(fp);
-    fputs("\n[http]\nbody_max = 65536\n[nng]\nworkers = 8\n", fp);
+    /* settlement far behind (no SETTLE transactions interleave with the
+     * seqs these tests expect) unless a test asks for it */
+    fputs("\n[http]\nbody_max = 65536\n[nng]\nworkers = 8\n[market]\n"
+          "settle_delay_intervals = 1000\n",
+          fp);
     fclose(fp);
     assert_int_equal(wt_ctx_create(&f->ctx), WT_OK);
     char path[160];
