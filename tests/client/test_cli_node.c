@@ -9,6 +9,8 @@
 #include "wallet.h"
 
 #include <arpa/inet.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,6 +249,23 @@ static void test_unreachable_and_timeout(void **state)
     int64_t took_ms = (wt_monotonic_ns() - t0) / 1000000;
     close(fd);
     expect(&r, 1, NULL, "timeout: the node at http://127.0.0.1:");
+    assert_true(took_ms >= 250 && took_ms < 5000);
+    run_result_free(&r);
+    /* an nng REP socket that takes the request and never replies */
+    nng_socket rep;
+    nng_listener listener;
+    nng_sockaddr addr;
+    assert_int_equal(nng_rep0_open(&rep), 0);
+    assert_int_equal(nng_listen(rep, "tcp://127.0.0.1:0", &listener, 0), 0);
+    assert_int_equal(nng_listener_get_addr(listener, NNG_OPT_LOCADDR, &addr), 0);
+    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%u", (unsigned)ntohs(addr.s_in.sa_port));
+    t0 = wt_monotonic_ns();
+    wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1", "--nonce",
+               "1", "--chain-id", CHAIN_ID, "--node", nng_url, "--timeout-ms", "300", NULL);
+    took_ms = (wt_monotonic_ns() - t0) / 1000000;
+    nng_close(rep);
+    expect(&r, 1, NULL, "timeout: the node at tcp://127.0.0.1:");
+    expect(&r, 1, NULL, "did not answer within 300 ms");
     assert_true(took_ms >= 250 && took_ms < 5000);
     run_result_free(&r);
 }

@@ -2,9 +2,11 @@
  * (wallet/cli/client_parse.h): exact amounts, prices, energies and
  * durations, and the readings CSV with its line-numbered errors. */
 #include "client_parse.h"
+#include "node_client.h"
 #include "testutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_amounts_exact(void **state)
@@ -179,6 +181,53 @@ static void test_readings_capacity(void **state)
     assert_int_equal(err.line, 5);
 }
 
+/* --node URLs: what is accepted, what each part becomes, what is refused. */
+static void test_node_urls(void **state)
+{
+    (void)state;
+    wt_node_client c;
+    wt_node_error e;
+    assert_int_equal(wt_node_client_init(&c, &e, "http://node.campus:8080", 0), WT_OK);
+    assert_int_equal(c.kind, WT_NODE_HTTP);
+    assert_string_equal(c.host, "node.campus");
+    assert_int_equal(c.port, 8080);
+    assert_int_equal(c.timeout_ms, WT_NODE_TIMEOUT_MS_DEFAULT);
+    assert_int_equal(wt_node_client_init(&c, &e, "http://[::1]:9/", 250), WT_OK);
+    assert_string_equal(c.host, "::1");
+    assert_int_equal(c.port, 9);
+    assert_int_equal(c.timeout_ms, 250);
+    assert_int_equal(wt_node_client_init(&c, &e, "http://10.0.0.7", 0), WT_OK);
+    assert_int_equal(c.port, 80);
+    assert_int_equal(wt_node_client_init(&c, &e, "tcp://127.0.0.1:5555", 0), WT_OK);
+    assert_int_equal(c.kind, WT_NODE_NNG);
+    assert_int_equal(wt_node_client_init(&c, &e, "ipc:///run/wattled.sock", 0), WT_OK);
+    assert_int_equal(c.kind, WT_NODE_NNG);
+    const char *bad[] = {"ftp://x:1",      "http://",        "http://:80",     "http://h:0",
+                         "http://h:65536", "http://h:8a",    "http://h:80/v1", "tcp://",
+                         "HTTP://h:1",     "http://[::1:80", "127.0.0.1:8080"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (wt_node_client_init(&c, &e, bad[i], 0) != WT_ERR_INVALID_ARGUMENT)
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_int_equal(c.kind, 0);
+        assert_true(strlen(e.message) > 0);
+    }
+    /* no URL: $WATTLE_NODE, else the default */
+    setenv("WATTLE_NODE", "tcp://10.1.1.1:7", 1);
+    assert_int_equal(wt_node_client_init(&c, &e, NULL, 0), WT_OK);
+    assert_string_equal(c.url, "tcp://10.1.1.1:7");
+    unsetenv("WATTLE_NODE");
+    assert_int_equal(wt_node_client_init(&c, &e, NULL, 0), WT_OK);
+    assert_string_equal(c.url, WT_NODE_URL_DEFAULT);
+    /* reads need HTTP: an nng node says so without any I/O */
+    assert_int_equal(wt_node_client_init(&c, &e, "tcp://127.0.0.1:1", 0), WT_OK);
+    char *body;
+    size_t len;
+    assert_int_equal(wt_node_get(&c, &e, &body, &len, "/v1/chain"), WT_ERR_UNAVAILABLE);
+    assert_null(body);
+    assert_string_equal(e.code, "unavailable");
+    assert_non_null(strstr(e.message, "needs an http:// node"));
+}
+
 int main(void)
 {
     wt_test_route_asserts();
@@ -186,7 +235,7 @@ int main(void)
         cmocka_unit_test(test_amounts_exact),     cmocka_unit_test(test_amounts_refused),
         cmocka_unit_test(test_prices_energies),   cmocka_unit_test(test_durations),
         cmocka_unit_test(test_readings_sorted),   cmocka_unit_test(test_readings_errors),
-        cmocka_unit_test(test_readings_capacity),
+        cmocka_unit_test(test_readings_capacity), cmocka_unit_test(test_node_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

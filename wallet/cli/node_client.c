@@ -189,7 +189,9 @@ static wt_err http_request(const wt_node_client *client, wt_node_error *error, i
     evhttp_request_set_error_cb(req, http_on_error);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     char host_header[300];
-    snprintf(host_header, sizeof host_header, "%s:%u", client->host, (unsigned)client->port);
+    bool ipv6 = strchr(client->host, ':') != NULL;
+    snprintf(host_header, sizeof host_header, "%s%s%s:%u", ipv6 ? "[" : "", client->host,
+             ipv6 ? "]" : "", (unsigned)client->port);
     evhttp_add_header(headers, "Host", host_header);
     evhttp_add_header(headers, "Connection", "close");
     evhttp_add_header(headers, "Accept", "application/json");
