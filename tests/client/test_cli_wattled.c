@@ -272,6 +272,23 @@ static void test_market_reads(void **state)
     wattle_run(&r, NULL, "market", "book", "--node", http_url, "campus", NULL);
     expect(&r, 0, "side price_U_per_kWh energy_kWh\n", NULL);
     run_result_free(&r);
+    /* clearings appear once an interval is settled (1 s intervals here) */
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        wattle_run(&r, NULL, "market", "clearings", "--node", http_url, "--limit", "3", "campus",
+                   NULL);
+        expect(&r, 0, NULL, NULL);
+        seen = strncmp(r.out, "interval=", 9) == 0 && strstr(r.out, " price_micro_per_kwh=");
+        run_result_free(&r);
+        if (!seen) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(seen);
+    wattle_run(&r, NULL, "market", "clearings", "--node", http_url, "nowhere", NULL);
+    expect(&r, 1, NULL, "wattle market clearings: ");
+    run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http_url,
                "00000000000000000000000000000000000000000000000000000000000000ff", NULL);
     expect(&r, 1, NULL, NULL);
