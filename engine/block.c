@@ -5,6 +5,16 @@
 #include <string.h>
 
 #define PARAMS_VERSION 1
+/* Version 2 = version 1 + the tariff section, written only when a tariff is
+ * time of use, so chains with flat tariffs keep their version 1 bytes. */
+#define PARAMS_VERSION_TARIFFS 2
+#define DAY_MS                 INT64_C(86400000)
+
+static bool params_has_tariffs(const wt_chain_params *params)
+{
+    return params->retail_tariff_kind != WT_CHAIN_TARIFF_FLAT ||
+           params->feed_in_tariff_kind != WT_CHAIN_TARIFF_FLAT;
+}
 
 /* ----------------------------------------------------------- params codec */
 
@@ -13,10 +23,14 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
     size_t n = 1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2;
     for (uint16_t z = 0; z < params->zones_count; z++)
         n += 1 + strlen(params->zones[z].name) + 2 + 8;
+    bool tariffs = params_has_tariffs(params);
+    if (tariffs)
+        n += 1 + 1 + 8 + (params->retail_tariff_kind ? 24 * 8 : 0) +
+             (params->feed_in_tariff_kind ? 24 * 8 : 0);
     if (out == NULL || out_cap < n)
         return n;
     uint8_t *p = out;
-    *p++ = PARAMS_VERSION;
+    *p++ = tariffs ? PARAMS_VERSION_TARIFFS : PARAMS_VERSION;
     wt_put_be32(p, params->chain_id), p += 4;
     wt_put_be64(p, (uint64_t)params->genesis_time_ms), p += 8;
     wt_put_be64(p, (uint64_t)params->interval_ms), p += 8;
@@ -34,6 +48,15 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
         memcpy(p, zone->name, len), p += len;
         wt_put_be16(p, zone->parent), p += 2;
         wt_put_be64(p, (uint64_t)zone->fee_micro_per_kwh), p += 8;
+    }
+    if (tariffs) {
+        *p++ = params->retail_tariff_kind;
+        *p++ = params->feed_in_tariff_kind;
+        wt_put_be64(p, (uint64_t)params->tariff_utc_offset_ms), p += 8;
+        for (int h = 0; h < 24 && params->retail_tariff_kind; h++)
+            wt_put_be64(p, (uint64_t)params->retail_hour_micro_per_kwh[h]), p += 8;
+        for (int h = 0; h < 24 && params->feed_in_tariff_kind; h++)
+            wt_put_be64(p, (uint64_t)params->feed_in_hour_micro_per_kwh[h]), p += 8;
     }
     WT_ASSERT((size_t)(p - out) == n);
     return n;
@@ -95,6 +118,23 @@ wt_err wt_chain_params_validate(const wt_chain_params *params, const char **fiel
             if (strcmp(params->zones[o].name, zone->name) == 0)
                 BAD("zone.name");
     }
+    /* tariffs: a flat one has no hourly prices, so each params value has one
+     * encoding */
+    const uint8_t kinds[2] = {params->retail_tariff_kind, params->feed_in_tariff_kind};
+    const int64_t *hours[2] = {params->retail_hour_micro_per_kwh,
+                               params->feed_in_hour_micro_per_kwh};
+    const char *names[2] = {"retail_hour_micro_per_kwh", "feed_in_hour_micro_per_kwh"};
+    for (int t = 0; t < 2; t++) {
+        if (kinds[t] != WT_CHAIN_TARIFF_FLAT && kinds[t] != WT_CHAIN_TARIFF_TIME_OF_USE)
+            BAD(t == 0 ? "retail_tariff_kind" : "feed_in_tariff_kind");
+        for (int h = 0; h < 24; h++)
+            if (hours[t][h] < 0 || hours[t][h] > params->price_ceiling_micro_per_kwh ||
+                (kinds[t] == WT_CHAIN_TARIFF_FLAT && hours[t][h] != 0))
+                BAD(names[t]);
+    }
+    if (params->tariff_utc_offset_ms <= -DAY_MS || params->tariff_utc_offset_ms >= DAY_MS ||
+        (!params_has_tariffs(params) && params->tariff_utc_offset_ms != 0))
+        BAD("tariff_utc_offset_ms");
 #undef BAD
     return WT_OK;
 }
@@ -109,7 +149,8 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
             goto bad;                                                                              \
     } while (0)
     NEED(1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2);
-    if (*p++ != PARAMS_VERSION)
+    uint8_t version = *p++;
+    if (version != PARAMS_VERSION && version != PARAMS_VERSION_TARIFFS)
         goto bad;
     params->chain_id = wt_get_be32(p), p += 4;
     params->genesis_time_ms = (int64_t)wt_get_be64(p), p += 8;
@@ -134,6 +175,25 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
         zone->name[len] = '\0';
         zone->parent = wt_get_be16(p), p += 2;
         zone->fee_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
+    }
+    if (version == PARAMS_VERSION_TARIFFS) {
+        NEED(1 + 1 + 8);
+        params->retail_tariff_kind = *p++;
+        params->feed_in_tariff_kind = *p++;
+        params->tariff_utc_offset_ms = (int64_t)wt_get_be64(p), p += 8;
+        /* version 2 without a time-of-use tariff is not canonical */
+        if (!params_has_tariffs(params) ||
+            params->retail_tariff_kind > WT_CHAIN_TARIFF_TIME_OF_USE ||
+            params->feed_in_tariff_kind > WT_CHAIN_TARIFF_TIME_OF_USE)
+            goto bad;
+        for (int h = 0; h < 24 && params->retail_tariff_kind; h++) {
+            NEED(8);
+            params->retail_hour_micro_per_kwh[h] = (int64_t)wt_get_be64(p), p += 8;
+        }
+        for (int h = 0; h < 24 && params->feed_in_tariff_kind; h++) {
+            NEED(8);
+            params->feed_in_hour_micro_per_kwh[h] = (int64_t)wt_get_be64(p), p += 8;
+        }
     }
 #undef NEED
     if (p != end || wt_chain_params_validate(params, NULL) != WT_OK)

@@ -56,7 +56,19 @@ typedef struct {
     uint16_t zones_count;
     wt_chain_zone
         zones[WT_CHAIN_ZONES_MAX]; /* zones[0] is the root; a parent precedes its children */
+    /* Params version 2 (encoded only when a tariff is time of use; all zero
+     * otherwise, and the flat prices above apply): a time-of-use tariff
+     * prices an interval's residual energy at the price of the local hour
+     * (UTC + tariff_utc_offset_ms) in which the interval starts. */
+    uint8_t retail_tariff_kind;            /* WT_CHAIN_TARIFF_FLAT or WT_CHAIN_TARIFF_TIME_OF_USE */
+    uint8_t feed_in_tariff_kind;           /* likewise */
+    int64_t tariff_utc_offset_ms;          /* (-1 day, 1 day); KST is +32,400,000 */
+    int64_t retail_hour_micro_per_kwh[24]; /* 0 .. ceiling; all 0 when flat */
+    int64_t feed_in_hour_micro_per_kwh[24]; /* likewise */
 } wt_chain_params;
+
+#define WT_CHAIN_TARIFF_FLAT        0
+#define WT_CHAIN_TARIFF_TIME_OF_USE 1
 
 /* Check params for internal consistency (zone tree, ranges, distinct keys). */
 wt_err wt_chain_params_validate(const wt_chain_params *params, const char **field);

@@ -194,13 +194,14 @@ static void hash_u64(wt_tagged_hasher *h, uint64_t v)
     wt_tagged_hash_update(h, b, 8);
 }
 
-static void hash_inputs(uint8_t out[32], const wt_chain_params *p, const inputs *in)
+static void hash_inputs(uint8_t out[32], int64_t retail_micro_per_kwh,
+                        int64_t feed_in_micro_per_kwh, const inputs *in)
 {
     wt_tagged_hasher h;
     wt_tagged_hash_init(&h, WT_SETTLE_INPUTS_TAG);
     hash_u64(&h, in->interval);
-    hash_u64(&h, (uint64_t)p->retail_micro_per_kwh);
-    hash_u64(&h, (uint64_t)p->feed_in_micro_per_kwh);
+    hash_u64(&h, (uint64_t)retail_micro_per_kwh);
+    hash_u64(&h, (uint64_t)feed_in_micro_per_kwh);
     uint8_t b[4];
     wt_put_be32(b, (uint32_t)in->orders_count);
     wt_tagged_hash_update(&h, b, 4);
@@ -292,6 +293,8 @@ typedef struct {
     void *arena;
     wt_settlement *out;
     size_t legs_cap;
+    wt_tariff retail, feed_in; /* the chain's tariffs */
+    int64_t start_ms;          /* the interval's first millisecond */
 } job;
 
 static void job_free(job *j)
@@ -350,10 +353,31 @@ static wt_err push_leg(job *j, const uint8_t from[32], const uint8_t to[32], uin
             return try_err_;                                                                       \
     } while (0)
 
+/* The chain's tariff for residual import (retail) or export (feed-in):
+ * flat, or time of use (params version 2). */
+static void chain_tariff(wt_tariff *t, const wt_chain_params *p, bool retail)
+{
+    uint8_t kind = retail ? p->retail_tariff_kind : p->feed_in_tariff_kind;
+    wt_tariff_flat(t, retail ? p->retail_micro_per_kwh : p->feed_in_micro_per_kwh);
+    if (kind == WT_CHAIN_TARIFF_TIME_OF_USE) {
+        t->kind = WT_TARIFF_TIME_OF_USE;
+        t->utc_offset_ms = p->tariff_utc_offset_ms;
+        memcpy(t->hour_micro_per_kwh,
+               retail ? p->retail_hour_micro_per_kwh : p->feed_in_hour_micro_per_kwh,
+               sizeof t->hour_micro_per_kwh);
+    }
+    WT_ASSERT(wt_tariff_validate(t) == WT_OK); /* the params were validated */
+}
+
 /* 1: the inputs, sorted, and their hash. */
 static wt_err gather(job *j)
 {
     j->in.interval = j->out->interval;
+    chain_tariff(&j->retail, j->params, true);
+    chain_tariff(&j->feed_in, j->params, false);
+    if (j->out->interval > (uint64_t)INT64_MAX ||
+        wt_mul_i64(&j->start_ms, (int64_t)j->out->interval, j->params->interval_ms) != WT_OK)
+        return WT_ERR_OVERFLOW; /* no chain runs that long */
     wt_state_orders_each(j->state, collect_order, &j->in);
     if (!j->in.no_memory)
         wt_state_readings_each(j->state, collect_reading, &j->in);
@@ -461,7 +485,11 @@ static wt_err standing_and_hash(job *j)
         g->standing = by_row[row_index(j->row_keys, j->rows_count, acct, g->zone)];
     }
     free(by_row);
-    hash_inputs(j->out->inputs_hash, j->params, &j->in);
+    /* the tariffs in force: the price of one kWh in this interval */
+    int64_t retail_price, feed_in_price;
+    TRY(wt_tariff_amount(&retail_price, &j->retail, j->start_ms, 0, WT_MWH_PER_KWH));
+    TRY(wt_tariff_amount(&feed_in_price, &j->feed_in, j->start_ms, 0, WT_MWH_PER_KWH));
+    hash_inputs(j->out->inputs_hash, retail_price, feed_in_price, &j->in);
     /* room for every leg the book can make: a P2P and a fee per trade
      * (trades <= orders), a feed-in and a retail per row */
     size_t legs = 2 * (j->in.orders_count + j->in.readings_count) + 2 * j->rows_count;
@@ -655,20 +683,15 @@ static wt_err close_residual(job *j)
  * (overdraft policy (c) and (d)); the legs in row order. */
 static wt_err price_residual(job *j)
 {
-    wt_tariff retail, feed_in;
-    wt_tariff_flat(&retail, j->params->retail_micro_per_kwh);
-    wt_tariff_flat(&feed_in, j->params->feed_in_micro_per_kwh);
-    int64_t start_ms;
-    if (j->out->interval > (uint64_t)INT64_MAX ||
-        wt_mul_i64(&start_ms, (int64_t)j->out->interval, j->params->interval_ms) != WT_OK)
-        start_ms = 0; /* only time-of-use reads it, and no chain runs that long */
+    const wt_tariff *retail = &j->retail, *feed_in = &j->feed_in;
+    int64_t start_ms = j->start_ms;
     account_slot *utility = &j->accounts[j->utility];
     for (size_t i = 0; i < j->rows_count; i++) {
         wt_settle_row *r = &j->rows[i];
         if (r->feed_in_mwh == 0)
             continue;
         int64_t owed;
-        TRY(wt_tariff_amount(&owed, &feed_in, start_ms, 0, r->feed_in_mwh));
+        TRY(wt_tariff_amount(&owed, feed_in, start_ms, 0, r->feed_in_mwh));
         int64_t paid = owed < utility->funds_micro ? owed : utility->funds_micro;
         r->feed_in_micro = paid;
         r->feed_in_unpaid_micro = owed - paid;
@@ -681,7 +704,7 @@ static wt_err price_residual(job *j)
         if (r->retail_mwh == 0)
             continue;
         int64_t owed;
-        TRY(wt_tariff_amount(&owed, &retail, start_ms, 0, r->retail_mwh));
+        TRY(wt_tariff_amount(&owed, retail, start_ms, 0, r->retail_mwh));
         account_slot *a = &j->accounts[j->row_keys[i].account];
         int64_t paid = owed < a->funds_micro ? owed : a->funds_micro;
         r->retail_micro = paid;

@@ -84,8 +84,9 @@
  *  not a row of their own.
  *
  * ---- inputs_hash ----
- *  Tagged hash ("wattle/settle-inputs") of: interval u64, the tariffs (retail,
- *  feed-in: i64 each), the explicit orders' count u32 and txids sorted
+ *  Tagged hash ("wattle/settle-inputs") of: interval u64, the tariffs in
+ *  force (the retail and the feed-in price of one kWh in this interval: i64
+ *  each), the explicit orders' count u32 and txids sorted
  *  ascending, the readings' count u32 and, sorted by meter id (the READINGS
  *  order), each meter id (u8 length + bytes), owner key, zone u16, import
  *  i64, export i64, flags u8, and the standing instruction used (flags u8,
@@ -93,13 +94,14 @@
  *  wire format.
  *
  * ---- Tariffs ----
- *  wt_tariff prices residual energy. Kinds: FLAT (what wt_chain_params holds
- *  today), TIME_OF_USE (a price per hour of the local day) and TIERED (KEPCO's
- *  progressive monthly tiers: the price of a kWh rises with the month's
- *  consumption so far). The settlement uses FLAT from the chain parameters;
- *  the other kinds are implemented and tested as functions but not yet in
- *  wt_chain_params (that needs a params version) nor in the state (TIERED
- *  needs each account's consumption so far this month).
+ *  wt_tariff prices residual energy. Kinds: FLAT, TIME_OF_USE (a price per
+ *  hour of the local day) and TIERED (KEPCO's progressive monthly tiers: the
+ *  price of a kWh rises with the month's consumption so far). The settlement
+ *  takes the chain's retail and feed-in tariffs from wt_chain_params: flat,
+ *  or time of use (params version 2: the price of the local hour in which
+ *  the interval starts). TIERED is implemented and tested as a function but
+ *  not in the chain parameters: it needs each account's consumption so far
+ *  this month in the ledger state (not done).
  */
 #ifndef WATTLE_ENGINE_SETTLE_H
 #define WATTLE_ENGINE_SETTLE_H

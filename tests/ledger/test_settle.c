@@ -852,6 +852,112 @@ static void test_csv(void **state)
                      need - strlen(WT_SETTLE_CSV_HEADER) - 1);
 }
 
+/* ------------------------------------------------ tariffs in the params */
+
+/* Time-of-use retail in KST: the price of hour h is 100 + h U/kWh. */
+static void tou_params(wt_chain_params *p)
+{
+    p->retail_tariff_kind = WT_CHAIN_TARIFF_TIME_OF_USE;
+    p->tariff_utc_offset_ms = 9 * INT64_C(3600000);
+    for (int h = 0; h < 24; h++)
+        p->retail_hour_micro_per_kwh[h] = (100 + h) * U;
+}
+
+static void test_params_tariffs_codec(void **state)
+{
+    fx_chain *fx = *state;
+    uint8_t buf[8192], again[8192];
+    /* flat tariffs keep the version 1 bytes */
+    size_t n1 = wt_chain_params_encode(buf, sizeof buf, &fx->params);
+    assert_int_equal(buf[0], 1);
+    wt_chain_params back;
+    assert_int_equal(wt_chain_params_decode(&back, buf, n1), WT_OK);
+    assert_int_equal(back.retail_tariff_kind, WT_CHAIN_TARIFF_FLAT);
+    /* time of use: version 2, 2 + 8 + 24 * 8 bytes more, round trip */
+    wt_chain_params p = fx->params;
+    tou_params(&p);
+    assert_int_equal(wt_chain_params_validate(&p, NULL), WT_OK);
+    size_t n2 = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(buf[0], 2);
+    assert_int_equal(n2, n1 + 2 + 8 + 24 * 8);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n2), WT_OK);
+    assert_int_equal(wt_chain_params_encode(again, sizeof again, &back), n2);
+    assert_memory_equal(buf, again, n2);
+    assert_int_equal(back.retail_hour_micro_per_kwh[23], 123 * U);
+    assert_int_equal(back.tariff_utc_offset_ms, 9 * INT64_C(3600000));
+    /* both time of use */
+    p.feed_in_tariff_kind = WT_CHAIN_TARIFF_TIME_OF_USE;
+    for (int h = 0; h < 24; h++)
+        p.feed_in_hour_micro_per_kwh[h] = 50 * U;
+    size_t n3 = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(n3, n2 + 24 * 8);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n3), WT_OK);
+    assert_int_equal(back.feed_in_hour_micro_per_kwh[0], 50 * U);
+    /* truncated or trailing bytes */
+    assert_int_not_equal(wt_chain_params_decode(&back, buf, n3 - 1), WT_OK);
+    buf[n3] = 0;
+    assert_int_not_equal(wt_chain_params_decode(&back, buf, n3 + 1), WT_OK);
+    /* version 2 without a time-of-use tariff is not canonical */
+    n2 = wt_chain_params_encode(buf, sizeof buf, &fx->params);
+    memcpy(again, buf, n2);
+    again[0] = 2;
+    memset(again + n2, 0, 10);
+    assert_int_not_equal(wt_chain_params_decode(&back, again, n2 + 10), WT_OK);
+    /* validation */
+    const char *field;
+    wt_chain_params bad = p;
+    bad.retail_tariff_kind = 7;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_tariff_kind");
+    bad = p;
+    bad.retail_hour_micro_per_kwh[5] = bad.price_ceiling_micro_per_kwh + 1;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_hour_micro_per_kwh");
+    bad = p;
+    bad.tariff_utc_offset_ms = 24 * INT64_C(3600000);
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "tariff_utc_offset_ms");
+    bad = fx->params; /* flat, yet hourly prices or an offset */
+    bad.feed_in_hour_micro_per_kwh[3] = 1;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "feed_in_hour_micro_per_kwh");
+    bad = fx->params;
+    bad.tariff_utc_offset_ms = 1;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+}
+
+/* A chain with time-of-use retail: residual import is priced at the hour of
+ * the interval's start, in local time. FX_NOW_MS is 08:00 UTC = 17:00 KST. */
+static void test_time_of_use_settlement(void **state)
+{
+    fx_chain *fx = *state;
+    wt_state_destroy(fx->state);
+    tou_params(&fx->params);
+    assert_int_equal(wt_state_create(&fx->state, &fx->params), WT_OK);
+    reg_gateway(fx);
+    reg_meter(fx, "M0", fx->home[0].pubkey, 1);
+    reg_meter(fx, "M1", fx->home[1].pubkey, 1);
+    fx_mint(fx, &fx->home[0], 1000 * U);
+    fx_mint(fx, &fx->utility_key, 1000 * U);
+    assert_int_equal(fx->now_ms % INT64_C(86400000), 8 * INT64_C(3600000));
+    for (int hour = 17; hour <= 18; hour++) {
+        uint64_t n = current_interval(fx);
+        fx->now_ms += FX_INTERVAL_MS;
+        wt_reading e[2];
+        reading(&e[0], "M0", 2 * KWH, 0);
+        reading(&e[1], "M1", 0, KWH);
+        readings(fx, n, e, 2);
+        wt_settlement *s = settle(fx, n, 0);
+        expect_leg(leg_of(s, WT_LEG_RETAIL, fx->home[0].pubkey, fx->utility_key.pubkey), 1, 2 * KWH,
+                   2 * (100 + hour) * U);
+        /* feed-in stays flat */
+        expect_leg(leg_of(s, WT_LEG_FEED_IN, fx->utility_key.pubkey, fx->home[1].pubkey), 1, KWH,
+                   60 * U);
+        wt_settlement_free(s);
+        fx->now_ms += INT64_C(3600000) - FX_INTERVAL_MS; /* the same minute, an hour later */
+    }
+}
+
 /* ------------------------------------------------------------ property */
 
 /*
@@ -940,6 +1046,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify_catches_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_recomputes_settle, setup, teardown),
         cmocka_unit_test(test_tariffs),
+        cmocka_unit_test_setup_teardown(test_params_tariffs_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_of_use_settlement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_property_random_states, setup, teardown),
     };
