@@ -697,6 +697,201 @@ static void test_bad_input(void **state)
     daemon_stop(f, SIGTERM);
 }
 
+/* ------------------------------------------------------------ settlement */
+
+/* Submit an operator transaction built by `fill`, with the operator's
+ * current nonce (the daemon's SETTLEs use the same key: retry on a race). */
+static void submit_as(fx *f, wt_tx *tx, const wt_seckey *key)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        json_t *a = get_account(f, key);
+        tx->nonce = (uint64_t)jint(a, "nonce") + 1;
+        json_decref(a);
+        signed_tx st;
+        sign(f, &st, tx, key);
+        json_t *r = http_submit(f, &st);
+        const char *status = json_string_value(json_object_get(r, "status"));
+        bool ok = strcmp(status, "committed") == 0;
+        const char *code =
+            ok ? "ok" : json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+        bool retry = !ok && strcmp(code, "bad_nonce") == 0;
+        if (!ok && !retry)
+            fprintf(stderr, "rejected: %s\n", code);
+        json_decref(r);
+        if (ok)
+            return;
+        assert_true(retry);
+    }
+    fail_msg("the operator's nonce kept moving");
+}
+
+static json_t *find_row(json_t *rows, const wt_seckey *key)
+{
+    char addr[WT_ADDRESS_CHARS + 1];
+    wt_address_encode(addr, key->pubkey);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        if (strcmp(json_string_value(json_object_get(r, "account")), addr) == 0)
+            return r;
+    }
+    fail_msg("no settlement row for %s", addr);
+    return NULL;
+}
+
+/* Two households with standing prices and metered energy: the daemon
+ * settles the interval on its own (SETTLE by the operator), the payments
+ * show in balances, in /v1/settlements (JSON and CSV), in clearings and as a
+ * clear/ event, and the ledger audits clean afterwards. */
+static void test_settlement_end_to_end(void **state)
+{
+    fx *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/wattled.ini", f->dir);
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs("[market]\nsettle_delay_intervals = 2\n", fp); /* the later value wins */
+    fclose(fp);
+    wt_seckey op, gateway;
+    snprintf(path, sizeof path, "%s/operator.key", f->dir);
+    assert_int_equal(wt_keyfile_load(f->ctx, &op, path, NULL, 0), WT_OK);
+    key_from_label(f, &gateway, "gateway");
+    daemon_start(f);
+    nng_socket sub;
+    assert_int_equal(nng_sub0_open(&sub), 0);
+    assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "clear/campus", 12), 0);
+    assert_int_equal(nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 8000), 0);
+    assert_int_equal(nng_dial(sub, f->pub_url, NULL, 0), 0);
+
+    wt_tx tx;
+    wt_tx_init(&tx, WT_TX_REGISTER);
+    tx.chain_id = CHAIN_ID;
+    tx.body.reg.kind = WT_TX_REGISTER_GATEWAY;
+    memcpy(tx.body.reg.u.gateway.key, gateway.pubkey, 32);
+    submit_as(f, &tx, &op);
+    const char *ids[2] = {"m-alice", "m-bob"};
+    const wt_seckey *owners[2] = {&f->alice, &f->bob};
+    for (int i = 0; i < 2; i++) {
+        wt_tx_init(&tx, WT_TX_REGISTER);
+        tx.chain_id = CHAIN_ID;
+        tx.body.reg.kind = WT_TX_REGISTER_METER;
+        assert_int_equal(wt_meter_id_set(&tx.body.reg.u.meter.meter_id, ids[i]), WT_OK);
+        memcpy(tx.body.reg.u.meter.owner, owners[i]->pubkey, 32);
+        memcpy(tx.body.reg.u.meter.gateway, gateway.pubkey, 32);
+        submit_as(f, &tx, &op);
+    }
+    signed_tx mint;
+    tx_mint(f, &mint, &f->bob, 1000000000); /* 1,000 U */
+    json_decref(http_submit(f, &mint));
+    /* alice sells at 80 U/kWh or more, bob buys at 120 U/kWh or less */
+    wt_tx_init(&tx, WT_TX_STANDING);
+    tx.chain_id = CHAIN_ID;
+    tx.body.standing.flags = WT_STANDING_HAS_SELL_MIN;
+    tx.body.standing.sell_min_micro_per_kwh = 80000000;
+    submit_as(f, &tx, &f->alice);
+    wt_tx_init(&tx, WT_TX_STANDING);
+    tx.chain_id = CHAIN_ID;
+    tx.body.standing.flags = WT_STANDING_HAS_BUY_MAX;
+    tx.body.standing.buy_max_micro_per_kwh = 120000000;
+    submit_as(f, &tx, &f->bob);
+
+    /* the interval that starts next: wait for its end, then its readings */
+    uint64_t n = (uint64_t)(wt_now_ms() / 1000) + 1;
+    while (wt_now_ms() < ((int64_t)n + 1) * 1000 + 20)
+        sleep_ms(10);
+    wt_reading e[2];
+    memset(e, 0, sizeof e);
+    assert_int_equal(wt_meter_id_set(&e[0].meter_id, "m-alice"), WT_OK);
+    e[0].export_mwh = 2000000; /* 2 kWh */
+    assert_int_equal(wt_meter_id_set(&e[1].meter_id, "m-bob"), WT_OK);
+    e[1].import_mwh = 3000000;
+    wt_tx_init(&tx, WT_TX_READINGS);
+    tx.chain_id = CHAIN_ID;
+    tx.body.readings.interval = n;
+    tx.body.readings.count = 2;
+    tx.body.readings.entries = e;
+    submit_as(f, &tx, &gateway);
+
+    /* the daemon settles n when n + 2 closes */
+    char spath[96];
+    snprintf(spath, sizeof spath, "/v1/settlements/%llu", (unsigned long long)n);
+    json_t *st = NULL;
+    for (int i = 0; i < 100 && st == NULL; i++) {
+        http_reply r;
+        assert_true(http_try(f, &r, "GET", spath, NULL, 0));
+        if (r.status == 200)
+            st = json_loads(r.body, 0, NULL);
+        else
+            assert_int_equal(r.status, 404);
+        free(r.body);
+        if (st == NULL)
+            sleep_ms(100);
+    }
+    assert_non_null(st);
+    json_t *rows = json_object_get(st, "rows");
+    json_t *ra = find_row(rows, &f->alice), *rb = find_row(rows, &f->bob);
+    assert_int_equal(jint(ra, "export_mwh"), 2000000);
+    assert_int_equal(jint(ra, "sold_p2p_mwh"), 2000000);
+    assert_int_equal(jint(rb, "import_mwh"), 3000000);
+    assert_int_equal(jint(rb, "bought_p2p_mwh"), 2000000);
+    assert_int_equal(jint(rb, "retail_mwh"), 1000000);
+    assert_int_equal(jint(rb, "retail_micro"), 150000000);  /* 1 kWh at 150 U */
+    assert_int_equal(jint(rb, "grid_fee_micro"), 20000000); /* 2 kWh at 10 U */
+    int64_t paid = jint(rb, "paid_p2p_micro");
+    assert_int_equal(jint(ra, "received_p2p_micro"), paid);
+    /* the price lies between alice's 80 and bob's 120 less the 10 U fee */
+    assert_true(paid >= 160000000 && paid <= 220000000);
+    assert_int_equal(jint(st, "volume_mwh"), 2000000);
+    json_decref(st);
+    assert_int_equal(balance(f, &f->alice), paid);
+    assert_int_equal(balance(f, &f->bob), 1000000000 - paid - 20000000 - 150000000);
+
+    /* clearings and the clear/ event of interval n */
+    json_t *cl = http_json(f, "GET", "/v1/markets/campus/clearings?limit=50", NULL, 200);
+    json_t *list = json_object_get(cl, "clearings");
+    bool seen = false;
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (jint(json_array_get(list, i), "interval") == (int64_t)n) {
+            assert_int_equal(jint(json_array_get(list, i), "volume_mwh"), 2000000);
+            seen = true;
+        }
+    assert_true(seen);
+    json_decref(cl);
+    seen = false;
+    for (int i = 0; i < 20 && !seen; i++) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (nng_recv(sub, &msg, &len, NNG_FLAG_ALLOC) != 0)
+            break;
+        json_t *ev = json_loadb(msg + 13, len - 13, 0, NULL);
+        assert_non_null(ev);
+        seen = jint(ev, "interval") == (int64_t)n && jint(ev, "volume_mwh") == 2000000;
+        json_decref(ev);
+        nng_free(msg, len);
+    }
+    assert_true(seen);
+    nng_close(sub);
+    /* CSV: DESIGN.md's header, one line per row */
+    http_reply csv;
+    char cpath[128];
+    snprintf(cpath, sizeof cpath, "%s?format=csv", spath);
+    assert_true(http_try(f, &csv, "GET", cpath, NULL, 0));
+    assert_int_equal(csv.status, 200);
+    assert_true(strncmp(csv.body, "interval,account,zone,import_mwh", 32) == 0);
+    size_t lines = 0;
+    for (const char *c = csv.body; *c; c++)
+        lines += *c == '\n';
+    assert_true(lines >= 3);
+    free(csv.body);
+    daemon_stop(f, SIGTERM);
+    wt_seckey_wipe(&op);
+
+    /* the whole ledger, SETTLEs included, audits clean */
+    char db[160];
+    snprintf(db, sizeof db, "%s/ledger.db", f->dir);
+    char *audit[] = {(char *)wattle_path, "audit", "--db", db, "--quiet", (char *)NULL};
+    run_or_fail(audit);
+}
+
 /* --help, a bad flag, a bad ini value. */
 static void test_command_line(void **state)
 {
@@ -739,6 +934,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_ack_is_durable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_no_interval_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settlement_end_to_end, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
