@@ -30,6 +30,8 @@ static const bench_def benches[] = {
      wt_bench_store},
     {"settle", "one interval's settlement (1e3 and 1e4 metered homes) vs wt_book_clear alone",
      wt_bench_settle},
+    {"e2e", "wattled over loopback: nng batched/single submission, p99 ack, HTTP account reads",
+     wt_bench_e2e},
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 

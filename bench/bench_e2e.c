@@ -1,0 +1,635 @@
+/*
+ * bench_e2e.c — `wattle-bench e2e`: the wattled daemon end to end, over
+ * loopback, with its in-run baselines:
+ *  - nng_submit_batched_saturation: signed transfers/s committed by
+ *    concurrent clients sending 64 per message, vs the all-core verify
+ *    ceiling (wt_tx_verify on every core over the same transactions);
+ *  - nng_submit_single_saturation: the same, one per message, vs a bare nng
+ *    REQ/REP echo server (worker threads with contexts, as in wattled) at
+ *    the same concurrency;
+ *  - ack_latency_p99_half_load: p99 acknowledgement latency (ms) with the
+ *    clients paced to half the single-message rate, vs the echo server's p99
+ *    at the same pace;
+ *  - http_account_get: GET /v1/accounts/{a} per second over keep-alive
+ *    connections, vs GET /healthz (evhttp's floor) on the same connections.
+ * The daemon is the built wattled (WATTLED, else ../engine/wattled beside
+ * this program), on a throw-away chain made here with the library, on free
+ * loopback ports. Loops are bounded by counts, not by time.
+ */
+#include "bench.h"
+#include "engine.h"
+#include "pool.h"
+#include "wire.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLIENTS_MAX 64
+#define BATCH       64
+
+typedef struct {
+    uint8_t raw[192];
+    size_t len;
+} stx;
+
+typedef struct {
+    wt_ctx *ctx;
+    wt_chain_params params;
+    wt_seckey op, issuer, utility, sink;
+    wt_seckey clients[CLIENTS_MAX];
+    uint64_t nonce[CLIENTS_MAX];
+    uint64_t issuer_nonce;
+    char dir[64];
+    char listen_url[64];
+    int http_port;
+    pid_t pid;
+} e2e;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "e2e: %s\n", what);
+    exit(1);
+}
+
+static void key_label(e2e *f, wt_seckey *key, const char *label, unsigned i)
+{
+    uint8_t secret[32];
+    char text[64];
+    snprintf(text, sizeof text, "%s-%u", label, i);
+    wt_tagged_hash(secret, "wattle/bench-e2e-key", (const uint8_t *)text, strlen(text));
+    if (wt_seckey_from_bytes(f->ctx, key, secret) != WT_OK)
+        die("key");
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        die("free port");
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------ the chain */
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL || fwrite(data, 1, len, fp) != len || fclose(fp) != 0)
+        die(path);
+}
+
+static void chain_make(e2e *f)
+{
+    snprintf(f->dir, sizeof f->dir, "/tmp/wattle-e2e-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        die("mkdtemp");
+    key_label(f, &f->op, "operator", 0);
+    key_label(f, &f->issuer, "issuer", 0);
+    key_label(f, &f->utility, "utility", 0);
+    key_label(f, &f->sink, "sink", 0);
+    for (unsigned i = 0; i < CLIENTS_MAX; i++)
+        key_label(f, &f->clients[i], "client", i);
+    wt_chain_params *p = &f->params;
+    memset(p, 0, sizeof *p);
+    p->chain_id = 0xe2e;
+    p->genesis_time_ms = wt_now_ms();
+    p->interval_ms = 5000;
+    memcpy(p->operator_key, f->op.pubkey, 32);
+    memcpy(p->issuer_key, f->issuer.pubkey, 32);
+    memcpy(p->utility_key, f->utility.pubkey, 32);
+    p->retail_micro_per_kwh = 150000000;
+    p->feed_in_micro_per_kwh = 60000000;
+    p->price_ceiling_micro_per_kwh = 1000000000;
+    p->zones_count = 1;
+    strcpy(p->zones[0].name, "campus");
+    p->zones[0].parent = WT_CHAIN_ZONE_NONE;
+    p->zones[0].fee_micro_per_kwh = 10000000;
+    char path[128];
+    uint8_t genesis[8192];
+    size_t n = wt_chain_params_encode(genesis, sizeof genesis, p);
+    snprintf(path, sizeof path, "%s/genesis.bin", f->dir);
+    write_file(path, genesis, n);
+    snprintf(path, sizeof path, "%s/operator.key", f->dir);
+    if (wt_keyfile_save(f->ctx, path, &f->op, NULL, 0) != WT_OK)
+        die("operator.key");
+    snprintf(path, sizeof path, "%s/ledger.db", f->dir);
+    wt_node_opts o = {.db_path = path, .params = p, .operator_key = &f->op, .verify_threads = 1};
+    wt_node *node;
+    if (wt_node_open(&node, f->ctx, &o) != WT_OK)
+        die("genesis");
+    wt_node_close(node);
+    const char *ini = "[log]\nlevel = warn\n";
+    snprintf(path, sizeof path, "%s/wattled.ini", f->dir);
+    write_file(path, ini, strlen(ini));
+}
+
+static void daemon_start(e2e *f)
+{
+    const char *exe = getenv("WATTLED");
+    char guess[4096];
+    if (exe == NULL) {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0)
+            die("cannot find wattled: set WATTLED");
+        self[n] = '\0';
+        snprintf(guess, sizeof guess, "%s/../engine/wattled", dirname(self));
+        exe = guess;
+    }
+    f->http_port = free_port();
+    snprintf(f->listen_url, sizeof f->listen_url, "tcp://127.0.0.1:%d", free_port());
+    char http[32], pub[64];
+    snprintf(http, sizeof http, "127.0.0.1:%d", f->http_port);
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", free_port());
+    f->pid = fork();
+    if (f->pid < 0)
+        die("fork");
+    if (f->pid == 0) {
+        execl(exe, exe, "--data", f->dir, "--http", http, "--listen", f->listen_url, "--pub", pub,
+              (char *)NULL);
+        fprintf(stderr, "e2e: cannot run %s: %s\n", exe, strerror(errno));
+        _exit(127);
+    }
+    /* ready when the REP socket answers */
+    for (int i = 0; i < 400; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->http_port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool up = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (up) {
+            sleep_ms(100);
+            return;
+        }
+        if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
+            die("wattled exited");
+        sleep_ms(25);
+    }
+    die("wattled did not start");
+}
+
+static void daemon_stop(e2e *f)
+{
+    kill(f->pid, SIGTERM);
+    waitpid(f->pid, NULL, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "e2e: could not remove %s\n", f->dir);
+}
+
+/* --------------------------------------------------------- transactions */
+
+static void sign_transfer(e2e *f, stx *out, unsigned client)
+{
+    wt_tx tx;
+    wt_tx_init(&tx, WT_TX_TRANSFER);
+    tx.chain_id = f->params.chain_id;
+    memcpy(tx.sender, f->clients[client].pubkey, 32);
+    tx.nonce = ++f->nonce[client];
+    tx.expiry_ms = wt_now_ms() + 3600000;
+    memcpy(tx.body.transfer.to, f->sink.pubkey, 32);
+    tx.body.transfer.amount_micro = 1;
+    uint8_t txid[32];
+    const char *field;
+    if (wt_tx_sign(f->ctx, txid, &tx, &f->clients[client]) != WT_OK ||
+        wt_tx_encode(out->raw, sizeof out->raw, &out->len, &field, &tx) != WT_OK)
+        die("sign");
+}
+
+/* One request/reply over s; returns the reply's committed count. */
+static size_t roundtrip(nng_socket s, const stx *txs, size_t n)
+{
+    const uint8_t *raws[BATCH];
+    size_t lens[BATCH];
+    for (size_t i = 0; i < n; i++) {
+        raws[i] = txs[i].raw;
+        lens[i] = txs[i].len;
+    }
+    uint8_t req[BATCH * 200 + 8];
+    size_t req_len;
+    if (wt_wire_request_encode(req, sizeof req, &req_len, raws, lens, n) != WT_OK)
+        die("encode");
+    if (nng_send(s, req, req_len, 0) != 0)
+        die("send");
+    uint8_t *rep;
+    size_t rep_len;
+    if (nng_recv(s, &rep, &rep_len, NNG_FLAG_ALLOC) != 0)
+        die("recv");
+    wt_wire_result results[BATCH];
+    size_t count = 0, ok = 0;
+    if (wt_wire_reply_decode(results, BATCH, &count, rep, rep_len) == WT_OK)
+        for (size_t i = 0; i < count; i++)
+            ok += results[i].status == WT_WIRE_COMMITTED;
+    nng_free(rep, rep_len);
+    return ok;
+}
+
+static nng_socket dial(const char *url)
+{
+    nng_socket s;
+    if (nng_req0_open(&s) != 0 || nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 30000) != 0 ||
+        nng_dial(s, url, NULL, 0) != 0)
+        die("dial");
+    return s;
+}
+
+/* Fund every client (one mint each, batched). */
+static void fund(e2e *f, unsigned clients)
+{
+    stx mints[CLIENTS_MAX];
+    for (unsigned i = 0; i < clients; i++) {
+        wt_tx tx;
+        wt_tx_init(&tx, WT_TX_MINT);
+        tx.chain_id = f->params.chain_id;
+        memcpy(tx.sender, f->issuer.pubkey, 32);
+        tx.nonce = ++f->issuer_nonce;
+        tx.expiry_ms = wt_now_ms() + 3600000;
+        memcpy(tx.body.mint.to, f->clients[i].pubkey, 32);
+        tx.body.mint.amount_micro = 1000000000;
+        uint8_t txid[32];
+        const char *field;
+        if (wt_tx_sign(f->ctx, txid, &tx, &f->issuer) != WT_OK ||
+            wt_tx_encode(mints[i].raw, sizeof mints[i].raw, &mints[i].len, &field, &tx) != WT_OK)
+            die("mint");
+    }
+    nng_socket s = dial(f->listen_url);
+    if (roundtrip(s, mints, clients) != clients)
+        die("funding was refused");
+    nng_close(s);
+}
+
+/* ------------------------------------------------------- client threads */
+
+typedef struct {
+    const char *url;
+    const stx *txs;
+    size_t count, per_msg;
+    double pace_s;  /* > 0: one message every pace_s (open loop per client) */
+    double *lat_ms; /* per message, when pacing */
+    size_t committed;
+    pthread_barrier_t *start;
+} client_arg;
+
+static void *client_main(void *arg)
+{
+    client_arg *c = arg;
+    nng_socket s = dial(c->url);
+    pthread_barrier_wait(c->start);
+    double next = wt_bench_now_s();
+    for (size_t i = 0, m = 0; i < c->count; i += c->per_msg, m++) {
+        if (c->pace_s > 0) {
+            double now;
+            while ((now = wt_bench_now_s()) < next)
+                usleep((useconds_t)((next - now) * 1e6));
+            next += c->pace_s;
+        }
+        double t0 = wt_bench_now_s();
+        size_t n = c->count - i < c->per_msg ? c->count - i : c->per_msg;
+        c->committed += roundtrip(s, c->txs + i, n);
+        if (c->lat_ms != NULL)
+            c->lat_ms[m] = (wt_bench_now_s() - t0) * 1e3;
+    }
+    nng_close(s);
+    return NULL;
+}
+
+/* Run `clients` clients over txs[client][0..per_client); rate in tx/s. */
+static double run_clients(const char *url, stx **txs, unsigned clients, size_t per_client,
+                          size_t per_msg, double pace_s, double *lat_ms, size_t *committed)
+{
+    pthread_t th[CLIENTS_MAX];
+    client_arg args[CLIENTS_MAX];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, clients + 1);
+    size_t msgs = (per_client + per_msg - 1) / per_msg;
+    for (unsigned i = 0; i < clients; i++) {
+        args[i] = (client_arg){.url = url,
+                               .txs = txs[i],
+                               .count = per_client,
+                               .per_msg = per_msg,
+                               .pace_s = pace_s,
+                               .lat_ms = lat_ms != NULL ? lat_ms + i * msgs : NULL,
+                               .start = &start};
+        pthread_create(&th[i], NULL, client_main, &args[i]);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = wt_bench_now_s();
+    size_t total = 0;
+    for (unsigned i = 0; i < clients; i++) {
+        pthread_join(th[i], NULL);
+        total += args[i].committed;
+    }
+    double dt = wt_bench_now_s() - t0;
+    pthread_barrier_destroy(&start);
+    if (committed != NULL)
+        *committed = total;
+    return (double)total / dt;
+}
+
+/* ------------------------------------------------ baselines: verify, echo */
+
+typedef struct {
+    const wt_ctx *ctx;
+    stx *txs;
+    size_t count;
+    _Atomic size_t next;
+    _Atomic size_t ok;
+} verify_job;
+
+static void *verify_main(void *arg)
+{
+    verify_job *j = arg;
+    size_t i;
+    while ((i = atomic_fetch_add(&j->next, 1)) < j->count) {
+        wt_tx tx;
+        const char *field;
+        uint8_t txid[32];
+        if (wt_tx_decode(&tx, &field, j->txs[i].raw, j->txs[i].len) == WT_OK) {
+            wt_tx_id_encoded(txid, j->txs[i].raw, j->txs[i].len);
+            if (wt_tx_verify(j->ctx, &tx, txid))
+                atomic_fetch_add(&j->ok, 1);
+        }
+    }
+    return NULL;
+}
+
+static double verify_ceiling(const wt_ctx *ctx, stx *txs, size_t count)
+{
+    unsigned cores = wt_pool_cores();
+    pthread_t th[256];
+    if (cores > 256)
+        cores = 256;
+    verify_job j = {.ctx = ctx, .txs = txs, .count = count};
+    double t0 = wt_bench_now_s();
+    for (unsigned i = 0; i < cores; i++)
+        pthread_create(&th[i], NULL, verify_main, &j);
+    for (unsigned i = 0; i < cores; i++)
+        pthread_join(th[i], NULL);
+    double dt = wt_bench_now_s() - t0;
+    if (atomic_load(&j.ok) != count)
+        die("verify baseline failed");
+    return (double)count / dt;
+}
+
+typedef struct {
+    nng_socket rep;
+    _Atomic bool stop;
+} echo_server;
+
+/* An echo that answers like wattled's reply for one committed tx. */
+static void *echo_worker(void *arg)
+{
+    echo_server *e = arg;
+    nng_ctx ctx;
+    nng_aio *aio;
+    if (nng_ctx_open(&ctx, e->rep) != 0 || nng_aio_alloc(&aio, NULL, NULL) != 0)
+        return NULL;
+    nng_aio_set_timeout(aio, 100);
+    while (!atomic_load(&e->stop)) {
+        nng_ctx_recv(ctx, aio);
+        nng_aio_wait(aio);
+        if (nng_aio_result(aio) != 0)
+            continue;
+        nng_msg *msg = nng_aio_get_msg(aio);
+        /* reply: WTR1, count, one committed result */
+        nng_msg_clear(msg);
+        uint8_t reply[8 + WT_WIRE_RESULT_FIXED_BYTES + 2];
+        wt_wire_result r = {.status = WT_WIRE_COMMITTED, .seq = 1, .code = "ok", .code_len = 2};
+        size_t n = 0;
+        wt_wire_reply_encode(reply, sizeof reply, &n, &r, 1);
+        nng_msg_append(msg, reply, n);
+        nng_aio_set_msg(aio, msg);
+        nng_ctx_send(ctx, aio);
+        nng_aio_wait(aio);
+        if (nng_aio_result(aio) != 0)
+            nng_msg_free(msg);
+    }
+    nng_aio_free(aio);
+    nng_ctx_close(ctx);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ HTTP load */
+
+typedef struct {
+    int port;
+    const char *path;
+    size_t requests;
+    size_t ok;
+    pthread_barrier_t *start;
+} http_arg;
+
+static void *http_client(void *arg)
+{
+    http_arg *h = arg;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        die("http connect");
+    char req[256];
+    int req_len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", h->path);
+    char buf[8192];
+    pthread_barrier_wait(h->start);
+    for (size_t i = 0; i < h->requests; i++) {
+        if (write(fd, req, (size_t)req_len) != req_len)
+            break;
+        /* read the headers, then Content-Length bytes */
+        size_t len = 0;
+        char *end = NULL;
+        while (end == NULL) {
+            ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
+            if (got <= 0)
+                goto out;
+            len += (size_t)got;
+            buf[len] = '\0';
+            end = strstr(buf, "\r\n\r\n");
+        }
+        const char *cl = strcasestr(buf, "Content-Length:");
+        size_t body = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
+        size_t have = len - (size_t)(end + 4 - buf);
+        while (have < body) {
+            ssize_t got = read(fd, buf, sizeof buf);
+            if (got <= 0)
+                goto out;
+            have += (size_t)got;
+        }
+        if (strncmp(buf, "HTTP/1.1 200", 12) == 0 || have > 0)
+            h->ok++;
+    }
+out:
+    close(fd);
+    return NULL;
+}
+
+static double http_rate(int port, const char *path, unsigned conns, size_t per_conn)
+{
+    pthread_t th[CLIENTS_MAX];
+    http_arg args[CLIENTS_MAX];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, conns + 1);
+    for (unsigned i = 0; i < conns; i++) {
+        args[i] = (http_arg){.port = port, .path = path, .requests = per_conn, .start = &start};
+        pthread_create(&th[i], NULL, http_client, &args[i]);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = wt_bench_now_s();
+    size_t ok = 0;
+    for (unsigned i = 0; i < conns; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].ok;
+    }
+    double dt = wt_bench_now_s() - t0;
+    pthread_barrier_destroy(&start);
+    return (double)ok / dt;
+}
+
+/* -------------------------------------------------------------- the run */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double p99(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t)((double)n * 0.99);
+    return v[i < n ? i : n - 1];
+}
+
+static stx **presign(e2e *f, unsigned clients, size_t per_client)
+{
+    stx **txs = calloc(clients, sizeof *txs);
+    for (unsigned c = 0; c < clients; c++) {
+        txs[c] = malloc(per_client * sizeof **txs);
+        if (txs[c] == NULL)
+            die("memory");
+        for (size_t i = 0; i < per_client; i++)
+            sign_transfer(f, &txs[c][i], c);
+    }
+    return txs;
+}
+
+static void free_txs(stx **txs, unsigned clients)
+{
+    for (unsigned c = 0; c < clients; c++)
+        free(txs[c]);
+    free(txs);
+}
+
+void wt_bench_e2e(wt_bench_ctx *ctx)
+{
+    bool quick = wt_bench_quick(ctx);
+    static e2e f;
+    memset(&f, 0, sizeof f);
+    if (wt_ctx_create(&f.ctx) != WT_OK)
+        die("ctx");
+    signal(SIGPIPE, SIG_IGN);
+    chain_make(&f);
+    daemon_start(&f);
+    const unsigned batch_clients = 8, single_clients = 32;
+    fund(&f, single_clients > batch_clients ? single_clients : batch_clients);
+
+    /* batched: 64 per message */
+    size_t per_client = quick ? 256 : 2048;
+    wt_bench_progress(ctx, "signing %u x %zu transfers", batch_clients, per_client);
+    stx **txs = presign(&f, batch_clients, per_client);
+    size_t committed;
+    double batched =
+        run_clients(f.listen_url, txs, batch_clients, per_client, BATCH, 0, NULL, &committed);
+    if (committed != batch_clients * per_client)
+        die("batched: not every transfer was committed");
+    stx *flat = malloc(batch_clients * per_client * sizeof *flat);
+    for (unsigned c = 0; c < batch_clients; c++)
+        memcpy(flat + c * per_client, txs[c], per_client * sizeof *flat);
+    double ceiling = verify_ceiling(f.ctx, flat, batch_clients * per_client);
+    free(flat);
+    free_txs(txs, batch_clients);
+    wt_bench_report(ctx, "nng_submit_batched_saturation", batched, "tx/s", ceiling,
+                    "all-core verify ceiling");
+
+    /* single: one per message, vs an echo server at the same concurrency */
+    size_t single_per = quick ? 50 : 300;
+    wt_bench_progress(ctx, "signing %u x %zu transfers", single_clients, single_per);
+    txs = presign(&f, single_clients, single_per);
+    double single =
+        run_clients(f.listen_url, txs, single_clients, single_per, 1, 0, NULL, &committed);
+    if (committed != single_clients * single_per)
+        die("single: not every transfer was committed");
+    echo_server echo = {0};
+    char echo_url[64];
+    snprintf(echo_url, sizeof echo_url, "tcp://127.0.0.1:%d", free_port());
+    if (nng_rep0_open(&echo.rep) != 0 || nng_listen(echo.rep, echo_url, NULL, 0) != 0)
+        die("echo");
+    pthread_t ew[32];
+    for (int i = 0; i < 32; i++)
+        pthread_create(&ew[i], NULL, echo_worker, &echo);
+    double echo_rate = run_clients(echo_url, txs, single_clients, single_per, 1, 0, NULL, NULL);
+    wt_bench_report(ctx, "nng_submit_single_saturation", single, "tx/s", echo_rate,
+                    "bare nng REQ/REP echo, same concurrency");
+    free_txs(txs, single_clients);
+
+    /* p99 ack latency at half the single-message rate */
+    size_t lat_per = quick ? 30 : 150;
+    txs = presign(&f, single_clients, lat_per);
+    double pace = (double)single_clients / (single / 2); /* seconds between one client's sends */
+    double *lat = calloc(single_clients * lat_per, sizeof *lat);
+    run_clients(f.listen_url, txs, single_clients, lat_per, 1, pace, lat, &committed);
+    double ack_p99 = p99(lat, single_clients * lat_per);
+    run_clients(echo_url, txs, single_clients, lat_per, 1, pace, lat, NULL);
+    double echo_p99 = p99(lat, single_clients * lat_per);
+    free(lat);
+    free_txs(txs, single_clients);
+    atomic_store(&echo.stop, true);
+    for (int i = 0; i < 32; i++)
+        pthread_join(ew[i], NULL);
+    nng_close(echo.rep);
+    wt_bench_report(ctx, "ack_latency_p99_half_load", ack_p99, "ms", echo_p99,
+                    "echo p99 at the same pace");
+
+    /* HTTP account reads vs /healthz, keep-alive connections */
+    char path[128], addr[WT_ADDRESS_CHARS + 1];
+    wt_address_encode(addr, f.clients[0].pubkey);
+    snprintf(path, sizeof path, "/v1/accounts/%s", addr);
+    unsigned conns = 16;
+    size_t per_conn = quick ? 50 : 400;
+    double acct = http_rate(f.http_port, path, conns, per_conn);
+    double health = http_rate(f.http_port, "/healthz", conns, per_conn);
+    wt_bench_report(ctx, "http_account_get", acct, "req/s", health, "GET /healthz, same load");
+
+    daemon_stop(&f);
+    wt_ctx_destroy(f.ctx);
+}
