@@ -111,6 +111,28 @@ void wt_metrics_observe(_Atomic uint64_t *buckets, _Atomic uint64_t *count,
                         _Atomic uint64_t *sum_us, int64_t elapsed_us);
 void wt_metrics_results(wt_metrics *m, const wt_submit_result *results, size_t count);
 
+/* -------------------------------------------------- recent txs per account */
+
+#define WT_ACCT_RECENT   20     /* recent transactions listed per account */
+#define WT_ACCT_FILL_TXS 200000 /* how far back the index looks at start */
+
+typedef struct wt_acct_index wt_acct_index;
+typedef struct {
+    uint64_t seq;
+    uint8_t type;
+} wt_acct_recent;
+
+wt_err wt_acct_index_create(wt_acct_index **index);
+void wt_acct_index_destroy(wt_acct_index *index);
+/* Index a committed tx under every account it touches (sender, receiver,
+ * settle legs). Thread-safe. */
+void wt_acct_index_add_tx(wt_acct_index *index, const wt_tx *tx, uint64_t seq);
+/* The account's recent transactions, newest first; returns the count. */
+size_t wt_acct_index_recent(wt_acct_index *index, wt_acct_recent out[WT_ACCT_RECENT],
+                            const uint8_t key[32]);
+/* Index the last `last_txs` stored transactions (a read-only store handle). */
+wt_err wt_acct_index_fill(wt_acct_index *index, const char *store_path, uint64_t last_txs);
+
 /* ---------------------------------------------------------------- daemon */
 
 #define WT_REJECTED_RING    4096
@@ -138,6 +160,7 @@ typedef struct wt_daemon {
     _Atomic uint64_t next_interval_seen;
 
     uint64_t next_settle; /* the next interval to settle */
+    wt_acct_index *accounts;
 
     /* recent settlements, for clearings and settlements over HTTP */
     pthread_mutex_t settlements_lock;

@@ -15,8 +15,6 @@
 #include <string.h>
 
 #define TXS_PER_POST_MAX 1024
-#define ACCOUNT_TXS_MAX  20   /* recent transactions listed per account */
-#define ACCOUNT_SCAN_TXS 2000 /* how far back the account listing looks */
 #define BLOCKS_LIMIT_MAX 1000
 #define BODY_HARD_FACTOR 4 /* libevent refuses bodies beyond this many times the limit */
 
@@ -153,35 +151,6 @@ static void get_chain(struct wt_http_server *s, struct evhttp_request *req)
     send_json(req, 200, o);
 }
 
-typedef struct {
-    const uint8_t *key;
-    json_t *txs; /* matches, oldest first */
-} account_scan;
-
-static bool scan_tx(void *arg, const wt_store_tx *stx)
-{
-    account_scan *as = arg;
-    wt_tx tx;
-    const char *field;
-    if (wt_tx_decode(&tx, &field, stx->raw, stx->raw_len) != WT_OK)
-        return true;
-    bool touches = memcmp(tx.sender, as->key, 32) == 0 ||
-                   (tx.type == WT_TX_TRANSFER && memcmp(tx.body.transfer.to, as->key, 32) == 0) ||
-                   (tx.type == WT_TX_MINT && memcmp(tx.body.mint.to, as->key, 32) == 0);
-    if (!touches)
-        return true;
-    json_t *o = json_object();
-    json_object_set_new(o, "txid", hex_json(stx->txid, 32));
-    json_object_set_new(o, "seq", json_integer((json_int_t)stx->seq));
-    json_object_set_new(o, "height", json_integer((json_int_t)stx->height));
-    const char *type = wt_tx_type_name(tx.type);
-    json_object_set_new(o, "type", json_string(type != NULL ? type : "?"));
-    json_array_append_new(as->txs, o);
-    if (json_array_size(as->txs) > ACCOUNT_TXS_MAX)
-        json_array_remove(as->txs, 0);
-    return true;
-}
-
 static void get_account(struct wt_http_server *s, struct evhttp_request *req, const char *text)
 {
     uint8_t key[32];
@@ -214,17 +183,23 @@ static void get_account(struct wt_http_server *s, struct evhttp_request *req, co
         if (a.roles & role_names[i].bit)
             json_array_append_new(roles, json_string(role_names[i].name));
     json_object_set_new(o, "roles", roles);
-    /* recent transactions: a scan of the latest ACCOUNT_SCAN_TXS */
-    account_scan as = {.key = key, .txs = json_array()};
-    uint64_t last = 0;
-    if (wt_store_last_seq(s->store, &last) == WT_OK && last > 0) {
-        uint64_t from = last > ACCOUNT_SCAN_TXS ? last - ACCOUNT_SCAN_TXS + 1 : 1;
-        wt_store_txs_each(s->store, from, scan_tx, &as);
-    }
+    /* recent transactions: the daemon's index, details from the store */
+    wt_acct_recent recent[WT_ACCT_RECENT];
+    size_t n = wt_acct_index_recent(s->d->accounts, recent, key);
     json_t *newest_first = json_array();
-    for (size_t i = json_array_size(as.txs); i > 0; i--)
-        json_array_append(newest_first, json_array_get(as.txs, i - 1));
-    json_decref(as.txs);
+    for (size_t i = 0; i < n; i++) {
+        wt_store_tx_info info;
+        wt_err e = wt_store_tx_by_seq(s->store, &info, NULL, 0, recent[i].seq);
+        if (e != WT_OK && e != WT_ERR_BUFFER_TOO_SMALL)
+            continue;
+        json_t *t = json_object();
+        json_object_set_new(t, "txid", hex_json(info.txid, 32));
+        json_object_set_new(t, "seq", json_integer((json_int_t)info.seq));
+        json_object_set_new(t, "height", json_integer((json_int_t)info.height));
+        const char *type = wt_tx_type_name(recent[i].type);
+        json_object_set_new(t, "type", json_string(type != NULL ? type : "?"));
+        json_array_append_new(newest_first, t);
+    }
     json_object_set_new(o, "txs", newest_first);
     send_json(req, 200, o);
 }

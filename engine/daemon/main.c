@@ -110,6 +110,7 @@ static void publish_accounts(wt_daemon *d, const uint8_t *raw, size_t raw_len,
         return;
     const uint8_t *to = NULL;
     int64_t amount = 0;
+    wt_acct_index_add_tx(d->accounts, &tx, r->seq);
     const wt_memo *memo = NULL;
     if (tx.type == WT_TX_TRANSFER) {
         to = tx.body.transfer.to;
@@ -267,6 +268,15 @@ static bool settle_upto(wt_daemon *d, uint64_t upto)
                "settled interval %llu: %lld mWh at %lld µU/kWh, %u legs (seq %llu)",
                (unsigned long long)n, (long long)st->volume_mwh, (long long)st->price_micro_per_kwh,
                st->legs_count, (unsigned long long)res.seq);
+        if (st->legs_count > 0) {
+            wt_tx stx;
+            memset(&stx, 0, sizeof stx);
+            stx.type = WT_TX_SETTLE;
+            memcpy(stx.sender, d->params.operator_key, 32);
+            stx.body.settle.count = st->legs_count;
+            stx.body.settle.legs = st->legs;
+            wt_acct_index_add_tx(d->accounts, &stx, res.seq);
+        }
         keep_settlement(d, st);
         d->next_settle = n + 1;
     }
@@ -431,7 +441,11 @@ static int run(wt_daemon *d)
            (unsigned long long)d->next_interval, (long long)d->params.interval_ms);
 
     int rc = 0;
-    err = wt_nng_start(d);
+    err = wt_acct_index_create(&d->accounts);
+    if (err == WT_OK)
+        err = wt_acct_index_fill(d->accounts, d->store_path, WT_ACCT_FILL_TXS);
+    if (err == WT_OK)
+        err = wt_nng_start(d);
     if (err == WT_OK)
         err = wt_http_start(d);
     struct event_base *base = err == WT_OK ? event_base_new() : NULL;
@@ -481,6 +495,8 @@ static int run(wt_daemon *d)
         event_base_free(base);
     wt_node_close(d->node);
     d->node = NULL;
+    wt_acct_index_destroy(d->accounts);
+    d->accounts = NULL;
     wt_log(WT_LOG_INFO, "wattled", "stopped");
     return rc;
 }
