@@ -24,9 +24,11 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
     for (uint16_t z = 0; z < params->zones_count; z++)
         n += 1 + strlen(params->zones[z].name) + 2 + 8;
     bool tariffs = params_has_tariffs(params);
+    bool tiered = params->retail_tariff_kind == WT_CHAIN_TARIFF_TIERED;
     if (tariffs)
-        n += 1 + 1 + 8 + (params->retail_tariff_kind ? 24 * 8 : 0) +
-             (params->feed_in_tariff_kind ? 24 * 8 : 0);
+        n += 1 + 1 + 8 + (params->retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE ? 24 * 8 : 0) +
+             (params->feed_in_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE ? 24 * 8 : 0) +
+             (tiered ? 1 + (size_t)params->retail_tiers_count * 16 : 0);
     if (out == NULL || out_cap < n)
         return n;
     uint8_t *p = out;
@@ -53,10 +55,17 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
         *p++ = params->retail_tariff_kind;
         *p++ = params->feed_in_tariff_kind;
         wt_put_be64(p, (uint64_t)params->tariff_utc_offset_ms), p += 8;
-        for (int h = 0; h < 24 && params->retail_tariff_kind; h++)
+        for (int h = 0; h < 24 && params->retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE; h++)
             wt_put_be64(p, (uint64_t)params->retail_hour_micro_per_kwh[h]), p += 8;
-        for (int h = 0; h < 24 && params->feed_in_tariff_kind; h++)
+        for (int h = 0; h < 24 && params->feed_in_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE; h++)
             wt_put_be64(p, (uint64_t)params->feed_in_hour_micro_per_kwh[h]), p += 8;
+        if (tiered) {
+            *p++ = params->retail_tiers_count;
+            for (int i = 0; i < params->retail_tiers_count; i++) {
+                wt_put_be64(p, (uint64_t)params->retail_tier_up_to_mwh[i]), p += 8;
+                wt_put_be64(p, (uint64_t)params->retail_tier_micro_per_kwh[i]), p += 8;
+            }
+        }
     }
     WT_ASSERT((size_t)(p - out) == n);
     return n;
@@ -125,12 +134,28 @@ wt_err wt_chain_params_validate(const wt_chain_params *params, const char **fiel
                                params->feed_in_hour_micro_per_kwh};
     const char *names[2] = {"retail_hour_micro_per_kwh", "feed_in_hour_micro_per_kwh"};
     for (int t = 0; t < 2; t++) {
-        if (kinds[t] != WT_CHAIN_TARIFF_FLAT && kinds[t] != WT_CHAIN_TARIFF_TIME_OF_USE)
+        if (kinds[t] != WT_CHAIN_TARIFF_FLAT && kinds[t] != WT_CHAIN_TARIFF_TIME_OF_USE &&
+            (t == 1 || kinds[t] != WT_CHAIN_TARIFF_TIERED))
             BAD(t == 0 ? "retail_tariff_kind" : "feed_in_tariff_kind");
         for (int h = 0; h < 24; h++)
             if (hours[t][h] < 0 || hours[t][h] > params->price_ceiling_micro_per_kwh ||
-                (kinds[t] == WT_CHAIN_TARIFF_FLAT && hours[t][h] != 0))
+                (kinds[t] != WT_CHAIN_TARIFF_TIME_OF_USE && hours[t][h] != 0))
                 BAD(names[t]);
+    }
+    bool tiered = params->retail_tariff_kind == WT_CHAIN_TARIFF_TIERED;
+    if (tiered ? params->retail_tiers_count < 1 || params->retail_tiers_count > WT_CHAIN_TIERS_MAX
+               : params->retail_tiers_count != 0)
+        BAD("retail_tiers_count");
+    for (int i = 0; i < WT_CHAIN_TIERS_MAX; i++) {
+        int64_t up_to = params->retail_tier_up_to_mwh[i],
+                price = params->retail_tier_micro_per_kwh[i];
+        bool used = i < params->retail_tiers_count, last = i + 1 == params->retail_tiers_count;
+        if (!used ? up_to != 0 || price != 0
+                  : price < 0 || price > params->price_ceiling_micro_per_kwh)
+            BAD("retail_tier_micro_per_kwh");
+        if (used &&
+            (last ? up_to != 0 : up_to <= (i > 0 ? params->retail_tier_up_to_mwh[i - 1] : 0)))
+            BAD("retail_tier_up_to_mwh"); /* ascending; the last tier unbounded (0) */
     }
     if (params->tariff_utc_offset_ms <= -DAY_MS || params->tariff_utc_offset_ms >= DAY_MS ||
         (!params_has_tariffs(params) && params->tariff_utc_offset_ms != 0))
@@ -182,17 +207,27 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
         params->feed_in_tariff_kind = *p++;
         params->tariff_utc_offset_ms = (int64_t)wt_get_be64(p), p += 8;
         /* version 2 without a time-of-use tariff is not canonical */
-        if (!params_has_tariffs(params) ||
-            params->retail_tariff_kind > WT_CHAIN_TARIFF_TIME_OF_USE ||
+        if (!params_has_tariffs(params) || params->retail_tariff_kind > WT_CHAIN_TARIFF_TIERED ||
             params->feed_in_tariff_kind > WT_CHAIN_TARIFF_TIME_OF_USE)
             goto bad;
-        for (int h = 0; h < 24 && params->retail_tariff_kind; h++) {
+        for (int h = 0; h < 24 && params->retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE; h++) {
             NEED(8);
             params->retail_hour_micro_per_kwh[h] = (int64_t)wt_get_be64(p), p += 8;
         }
-        for (int h = 0; h < 24 && params->feed_in_tariff_kind; h++) {
+        for (int h = 0; h < 24 && params->feed_in_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE; h++) {
             NEED(8);
             params->feed_in_hour_micro_per_kwh[h] = (int64_t)wt_get_be64(p), p += 8;
+        }
+        if (params->retail_tariff_kind == WT_CHAIN_TARIFF_TIERED) {
+            NEED(1);
+            params->retail_tiers_count = *p++;
+            if (params->retail_tiers_count < 1 || params->retail_tiers_count > WT_CHAIN_TIERS_MAX)
+                goto bad;
+            for (int i = 0; i < params->retail_tiers_count; i++) {
+                NEED(16);
+                params->retail_tier_up_to_mwh[i] = (int64_t)wt_get_be64(p), p += 8;
+                params->retail_tier_micro_per_kwh[i] = (int64_t)wt_get_be64(p), p += 8;
+            }
         }
     }
 #undef NEED
@@ -202,6 +237,35 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
 bad:
     memset(params, 0, sizeof *params);
     return WT_ERR_BAD_REQUEST;
+}
+
+/* Days since 1970-01-01 to a civil (proleptic Gregorian) year and month:
+ * the well-known days-to-civil conversion over 400-year eras. */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;                                   /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
+    *month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *year = yoe + era * 400 + (*month <= 2 ? 1 : 0);
+}
+
+uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval)
+{
+    /* a chain's intervals start at >= 0 ms and < 2^63 ms by construction */
+    int64_t start_ms = 0;
+    if (interval <= (uint64_t)INT64_MAX &&
+        wt_mul_i64(&start_ms, (int64_t)interval, params->interval_ms) != WT_OK)
+        start_ms = INT64_MAX - DAY_MS;
+    int64_t local_ms = start_ms + params->tariff_utc_offset_ms; /* |offset| < 1 day */
+    int64_t days = local_ms >= 0 ? local_ms / DAY_MS : (local_ms - DAY_MS + 1) / DAY_MS;
+    int64_t year;
+    unsigned month;
+    civil_from_days(days, &year, &month);
+    return (uint32_t)(year * 12 + (int64_t)month - 1);
 }
 
 uint16_t wt_chain_zone_find(const wt_chain_params *params, const char *name)

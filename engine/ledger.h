@@ -35,6 +35,7 @@
 #define WT_CHAIN_ZONES_MAX     64
 #define WT_ZONE_NAME_BYTES_MAX 32
 #define WT_CHAIN_ZONE_NONE     UINT16_MAX /* the root zone's parent */
+#define WT_CHAIN_TIERS_MAX     8          /* retail tiers of a tiered tariff */
 _Static_assert(WT_CHAIN_ZONES_MAX < WT_CHAIN_ZONE_NONE, "zone indexes fit u16 with a sentinel");
 
 typedef struct {
@@ -65,10 +66,23 @@ typedef struct {
     int64_t tariff_utc_offset_ms;          /* (-1 day, 1 day); KST is +32,400,000 */
     int64_t retail_hour_micro_per_kwh[24]; /* 0 .. ceiling; all 0 when flat */
     int64_t feed_in_hour_micro_per_kwh[24]; /* likewise */
+    /* Progressive monthly tiers (retail only, kind WT_CHAIN_TARIFF_TIERED),
+     * like KEPCO's residential tariff: tier i prices the month's retail
+     * consumption in [up_to[i-1], up_to[i]) (the last tier unbounded, its
+     * up_to 0); the month is the local calendar month of the interval's
+     * start. All zero for other kinds. */
+    uint8_t retail_tiers_count; /* 1 .. WT_CHAIN_TIERS_MAX */
+    int64_t retail_tier_up_to_mwh[WT_CHAIN_TIERS_MAX];
+    int64_t retail_tier_micro_per_kwh[WT_CHAIN_TIERS_MAX];
 } wt_chain_params;
 
 #define WT_CHAIN_TARIFF_FLAT        0
 #define WT_CHAIN_TARIFF_TIME_OF_USE 1
+#define WT_CHAIN_TARIFF_TIERED      2 /* retail only */
+
+/* The local calendar month (year * 12 + month - 1) in which interval n
+ * starts, local time being UTC + params->tariff_utc_offset_ms. */
+uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval);
 
 /* Check params for internal consistency (zone tree, ranges, distinct keys). */
 wt_err wt_chain_params_validate(const wt_chain_params *params, const char **field);
@@ -176,6 +190,11 @@ typedef struct {
 } wt_reading_info;
 wt_err wt_state_reading(wt_reading_info *info, const wt_state *state, const char *meter_id,
                         size_t meter_id_len, uint64_t interval);
+/* The retail energy `account` was settled for in `month` (wt_chain_month_of)
+ * so far: the sum of its SETTLE RETAIL legs of that month. Kept only when
+ * the chain's retail tariff is tiered (0 otherwise, and for another month). */
+int64_t wt_state_month_usage(const wt_state *state, const uint8_t account[32], uint32_t month);
+
 /* Every pending reading with its meter, in no particular order (for the
  * settlement, which sorts what it uses). The visit returns false to stop. */
 typedef bool (*wt_reading_visit_fn)(void *arg, const wt_meter_info *meter, uint64_t interval,

@@ -87,7 +87,8 @@ wt_err wt_tariff_amount(int64_t *amount_micro, const wt_tariff *t, int64_t start
                 err = wt_add_i64(&sum, sum, piece);
             if (err != WT_OK)
                 return err;
-            used += take; /* <= month_used + energy: both int64, checked below */
+            if (wt_add_i64(&used, used, take) != WT_OK)
+                used = INT64_MAX;
             left -= take;
         }
         *amount_micro = sum;
@@ -194,7 +195,9 @@ static void hash_u64(wt_tagged_hasher *h, uint64_t v)
     wt_tagged_hash_update(h, b, 8);
 }
 
-static void hash_inputs(uint8_t out[32], int64_t retail_micro_per_kwh,
+/* The inputs hash up to the readings; the caller may add the tiered
+ * month usages and finishes it. */
+static void hash_inputs(wt_tagged_hasher *hasher, int64_t retail_micro_per_kwh,
                         int64_t feed_in_micro_per_kwh, const inputs *in)
 {
     wt_tagged_hasher h;
@@ -223,15 +226,16 @@ static void hash_inputs(uint8_t out[32], int64_t retail_micro_per_kwh,
         hash_u64(&h, (uint64_t)g->standing.sell_min_micro_per_kwh);
         hash_u64(&h, (uint64_t)g->standing.buy_max_micro_per_kwh);
     }
-    wt_tagged_hash_final(out, &h);
+    *hasher = h;
 }
 
 /* ----------------------------------------------------- accounts and rows */
 
 typedef struct {
     uint8_t key[32];
-    int64_t budget_micro; /* what is left of the balance for standing bids */
-    int64_t funds_micro;  /* running funds while the legs are priced */
+    int64_t budget_micro;   /* what is left of the balance for standing bids */
+    int64_t funds_micro;    /* running funds while the legs are priced */
+    int64_t month_used_mwh; /* tiered retail: the month's consumption so far */
 } account_slot;
 
 typedef struct {
@@ -365,6 +369,13 @@ static void chain_tariff(wt_tariff *t, const wt_chain_params *p, bool retail)
         memcpy(t->hour_micro_per_kwh,
                retail ? p->retail_hour_micro_per_kwh : p->feed_in_hour_micro_per_kwh,
                sizeof t->hour_micro_per_kwh);
+    } else if (kind == WT_CHAIN_TARIFF_TIERED) {
+        _Static_assert(WT_CHAIN_TIERS_MAX <= WT_TARIFF_TIERS_MAX, "the chain's tiers fit");
+        t->kind = WT_TARIFF_TIERED;
+        t->tiers_count = p->retail_tiers_count;
+        memcpy(t->tier_up_to_mwh, p->retail_tier_up_to_mwh, sizeof p->retail_tier_up_to_mwh);
+        memcpy(t->tier_micro_per_kwh, p->retail_tier_micro_per_kwh,
+               sizeof p->retail_tier_micro_per_kwh);
     }
     WT_ASSERT(wt_tariff_validate(t) == WT_OK); /* the params were validated */
 }
@@ -419,6 +430,9 @@ static wt_err index_accounts(job *j)
         wt_state_account(&a, j->state, j->accounts[i].key); /* zeroed when new */
         j->accounts[i].budget_micro = a.balance_micro;
         j->accounts[i].funds_micro = a.balance_micro;
+        if (j->retail.kind == WT_TARIFF_TIERED)
+            j->accounts[i].month_used_mwh = wt_state_month_usage(
+                j->state, j->accounts[i].key, wt_chain_month_of(j->params, j->out->interval));
     }
     return WT_OK;
 }
@@ -489,7 +503,16 @@ static wt_err standing_and_hash(job *j)
     int64_t retail_price, feed_in_price;
     TRY(wt_tariff_amount(&retail_price, &j->retail, j->start_ms, 0, WT_MWH_PER_KWH));
     TRY(wt_tariff_amount(&feed_in_price, &j->feed_in, j->start_ms, 0, WT_MWH_PER_KWH));
-    hash_inputs(j->out->inputs_hash, retail_price, feed_in_price, &j->in);
+    wt_tagged_hasher h;
+    hash_inputs(&h, retail_price, feed_in_price, &j->in);
+    if (j->retail.kind == WT_TARIFF_TIERED) {
+        /* tiers: each account's month so far, accounts in key order */
+        for (size_t i = 0; i < j->accounts_count; i++) {
+            wt_tagged_hash_update(&h, j->accounts[i].key, 32);
+            hash_u64(&h, (uint64_t)j->accounts[i].month_used_mwh);
+        }
+    }
+    wt_tagged_hash_final(j->out->inputs_hash, &h);
     /* room for every leg the book can make: a P2P and a fee per trade
      * (trades <= orders), a feed-in and a retail per row */
     size_t legs = 2 * (j->in.orders_count + j->in.readings_count) + 2 * j->rows_count;
@@ -703,9 +726,12 @@ static wt_err price_residual(job *j)
         wt_settle_row *r = &j->rows[i];
         if (r->retail_mwh == 0)
             continue;
-        int64_t owed;
-        TRY(wt_tariff_amount(&owed, retail, start_ms, 0, r->retail_mwh));
         account_slot *a = &j->accounts[j->row_keys[i].account];
+        int64_t owed; /* tiered: the account's rows in order climb its month */
+        TRY(wt_tariff_amount(&owed, retail, start_ms, a->month_used_mwh, r->retail_mwh));
+        if (retail->kind == WT_TARIFF_TIERED &&
+            wt_add_i64(&a->month_used_mwh, a->month_used_mwh, r->retail_mwh) != WT_OK)
+            a->month_used_mwh = INT64_MAX; /* as the ledger keeps it */
         int64_t paid = owed < a->funds_micro ? owed : a->funds_micro;
         r->retail_micro = paid;
         r->retail_unpaid_micro = owed - paid;

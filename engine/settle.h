@@ -90,18 +90,22 @@
  *  ascending, the readings' count u32 and, sorted by meter id (the READINGS
  *  order), each meter id (u8 length + bytes), owner key, zone u16, import
  *  i64, export i64, flags u8, and the standing instruction used (flags u8,
- *  sell_min i64, buy_max i64; zeros when none). Big-endian, as every wattle
- *  wire format.
+ *  sell_min i64, buy_max i64; zeros when none); with a tiered retail
+ *  tariff, then every account of the interval (key order, the utility
+ *  included) with its month's consumption so far (i64). Big-endian, as
+ *  every wattle wire format.
  *
  * ---- Tariffs ----
  *  wt_tariff prices residual energy. Kinds: FLAT, TIME_OF_USE (a price per
  *  hour of the local day) and TIERED (KEPCO's progressive monthly tiers: the
  *  price of a kWh rises with the month's consumption so far). The settlement
  *  takes the chain's retail and feed-in tariffs from wt_chain_params: flat,
- *  or time of use (params version 2: the price of the local hour in which
- *  the interval starts). TIERED is implemented and tested as a function but
- *  not in the chain parameters: it needs each account's consumption so far
- *  this month in the ledger state (not done).
+ *  time of use (params version 2: the price of the local hour in which the
+ *  interval starts), or, for retail, tiered: the account's consumption so
+ *  far this local month comes from the ledger state
+ *  (wt_state_month_usage, the sum of its RETAIL legs' energy that month), and
+ *  its rows are priced in row order, each climbing the tiers from where the
+ *  previous one left. Unpaid retail energy counts as consumed.
  */
 #ifndef WATTLE_ENGINE_SETTLE_H
 #define WATTLE_ENGINE_SETTLE_H

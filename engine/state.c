@@ -66,6 +66,13 @@ typedef struct {
     uint8_t payment_txid[32];
 } request_rec;
 
+/* An account's retail energy in one month, for tiered tariffs. */
+typedef struct {
+    uint8_t key[32]; /* the account */
+    uint32_t month;  /* wt_chain_month_of */
+    int64_t used_mwh;
+} usage_rec;
+
 typedef struct {
     uint8_t bytes[160];
     size_t len;
@@ -76,6 +83,8 @@ struct wt_state {
     wt_map account_index, meter_index, standing_index, order_index, reading_index, payment_index,
         request_index;
     vec accounts, meters, standings, orders, readings, payments, requests;
+    wt_map usage_index; /* kept only when the retail tariff is tiered */
+    vec usages;
     vec dirty; /* uint32_t indexes of accounts changed since the last clear */
     vec stale; /* uint32_t indexes of accounts the state hash has not taken in */
     int64_t minted_micro, burned_micro, balances_micro, holds_micro;
@@ -122,7 +131,8 @@ enum {
     REC_PAYMENT = 'P',
     REC_REQUEST = 'Q',
     REC_SETTLED = 'I',
-    REC_TOTALS = 'T'
+    REC_TOTALS = 'T',
+    REC_USAGE = 'U'
 };
 
 static void rb_u8(rec_bytes *r, uint8_t v)
@@ -223,6 +233,15 @@ static void request_bytes(rec_bytes *r, const request_rec *q)
     rb_u8(r, REC_REQUEST);
     rb_mem(r, q->key, 32);
     rb_mem(r, q->payment_txid, 32);
+}
+
+static void usage_bytes(rec_bytes *r, const usage_rec *u)
+{
+    r->len = 0;
+    rb_u8(r, REC_USAGE);
+    rb_mem(r, u->key, 32);
+    rb_u64(r, u->month);
+    rb_u64(r, (uint64_t)u->used_mwh);
 }
 
 /* The chain-wide scalars (totals, settled interval, tx count) are one record. */
@@ -385,6 +404,7 @@ wt_err wt_state_create(wt_state **out, const wt_chain_params *params)
                       &s->reading_index, &s->payment_index, &s->request_index};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
         wt_map_init(maps[i]);
+    wt_map_init(&s->usage_index);
     wt_lthash_init(&s->hash);
     totals_bytes(&s->hashed_totals, s);
     hash_add(s, &s->hashed_totals);
@@ -417,6 +437,8 @@ void wt_state_destroy(wt_state *s)
                       &s->reading_index, &s->payment_index, &s->request_index};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
         wt_map_free(maps[i]);
+    wt_map_free(&s->usage_index);
+    free(s->usages.items);
     vec *vecs[] = {&s->accounts, &s->meters,   &s->standings, &s->orders, &s->readings,
                    &s->payments, &s->requests, &s->dirty,     &s->stale};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
@@ -541,6 +563,15 @@ wt_err wt_state_reading(wt_reading_info *info, const wt_state *s, const char *me
     info->export_mwh = r->export_mwh;
     info->flags = r->flags;
     return WT_OK;
+}
+
+int64_t wt_state_month_usage(const wt_state *s, const uint8_t account[32], uint32_t month)
+{
+    uint32_t i;
+    if (!wt_map_get(&s->usage_index, &i, account))
+        return 0;
+    const usage_rec *u = VEC_AT(s->usages, usage_rec, i);
+    return u->month == month ? u->used_mwh : 0;
 }
 
 void wt_state_readings_each(const wt_state *s, wt_reading_visit_fn visit, void *arg)
@@ -811,7 +842,7 @@ static wt_err check_body(const wt_state *s, const char **field, const wt_tx *tx,
 
 /* How many new records of each table a transaction may add at most. */
 typedef struct {
-    uint32_t accounts, meters, standings, orders, readings, payments, requests;
+    uint32_t accounts, meters, standings, orders, readings, payments, requests, usages;
 } growth;
 
 static wt_err reserve_growth(wt_state *s, const growth *g, uint32_t touched_accounts)
@@ -833,6 +864,8 @@ static wt_err reserve_growth(wt_state *s, const growth *g, uint32_t touched_acco
         err = table_reserve(&s->payment_index, &s->payments, sizeof(payment_rec), g->payments);
     if (err == WT_OK)
         err = table_reserve(&s->request_index, &s->requests, sizeof(request_rec), g->requests);
+    if (err == WT_OK)
+        err = table_reserve(&s->usage_index, &s->usages, sizeof(usage_rec), g->usages);
     return err;
 }
 
@@ -849,6 +882,37 @@ static void credit(wt_state *s, const uint8_t key[32], int64_t amount_micro)
     account_begin(s, a);
     a->a.balance_micro += amount_micro;
     account_end(s, a);
+}
+
+/* Tiered tariffs: add a RETAIL leg's energy to the account's month (room
+ * reserved). A new month starts from zero; the sum saturates rather than
+ * wraps (no account consumes 2^63 mWh). */
+static void add_usage(wt_state *s, const uint8_t key[32], uint32_t month, int64_t energy_mwh)
+{
+    uint32_t i;
+    usage_rec *u;
+    rec_bytes r;
+    if (wt_map_get(&s->usage_index, &i, key)) {
+        u = VEC_AT(s->usages, usage_rec, i);
+        usage_bytes(&r, u);
+        hash_remove(s, &r);
+    } else {
+        WT_ASSERT(s->usages.count < s->usages.cap);
+        i = s->usages.count++;
+        u = VEC_AT(s->usages, usage_rec, i);
+        memset(u, 0, sizeof *u);
+        memcpy(u->key, key, 32);
+        u->month = month;
+        wt_map_put(&s->usage_index, key, i);
+    }
+    if (u->month != month) {
+        u->month = month;
+        u->used_mwh = 0;
+    }
+    if (wt_add_i64(&u->used_mwh, u->used_mwh, energy_mwh) != WT_OK)
+        u->used_mwh = INT64_MAX;
+    usage_bytes(&r, u);
+    hash_add(s, &r);
 }
 
 static void release_order(wt_state *s, uint32_t i)
@@ -989,6 +1053,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         break;
     case WT_TX_SETTLE:
         grow.accounts = 1 + 2 * tx->body.settle.count;
+        if (s->params.retail_tariff_kind == WT_CHAIN_TARIFF_TIERED)
+            grow.usages = tx->body.settle.count;
         break;
     default:
         break;
@@ -1213,6 +1279,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
             wt_settle_leg_get(&leg, st, l);
             credit(s, leg.from, -leg.amount_micro);
             credit(s, leg.to, leg.amount_micro);
+            if (leg.kind == WT_LEG_RETAIL && s->params.retail_tariff_kind == WT_CHAIN_TARIFF_TIERED)
+                add_usage(s, leg.from, wt_chain_month_of(&s->params, st->interval), leg.energy_mwh);
         }
         /* readings up to the interval are consumed */
         for (uint32_t i = s->readings.count; i-- > 0;) {

@@ -958,6 +958,128 @@ static void test_time_of_use_settlement(void **state)
     }
 }
 
+/* Tiered retail in KST: 120 U/kWh for the month's first kWh, 200 U beyond. */
+static void tiered_params(wt_chain_params *p)
+{
+    p->retail_tariff_kind = WT_CHAIN_TARIFF_TIERED;
+    p->tariff_utc_offset_ms = 9 * INT64_C(3600000);
+    p->retail_tiers_count = 2;
+    p->retail_tier_up_to_mwh[0] = KWH;
+    p->retail_tier_micro_per_kwh[0] = 120 * U;
+    p->retail_tier_micro_per_kwh[1] = 200 * U;
+}
+
+static void test_params_tiers_codec(void **state)
+{
+    fx_chain *fx = *state;
+    uint8_t buf[8192], again[8192];
+    size_t n1 = wt_chain_params_encode(buf, sizeof buf, &fx->params);
+    wt_chain_params p = fx->params, back;
+    tiered_params(&p);
+    assert_int_equal(wt_chain_params_validate(&p, NULL), WT_OK);
+    size_t n = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(buf[0], 2);
+    assert_int_equal(n, n1 + 2 + 8 + 1 + 2 * 16);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n), WT_OK);
+    assert_int_equal(wt_chain_params_encode(again, sizeof again, &back), n);
+    assert_memory_equal(buf, again, n);
+    assert_int_equal(back.retail_tier_micro_per_kwh[1], 200 * U);
+    assert_int_not_equal(wt_chain_params_decode(&back, buf, n - 1), WT_OK);
+    /* with a time-of-use feed-in beside it */
+    p.feed_in_tariff_kind = WT_CHAIN_TARIFF_TIME_OF_USE;
+    for (int h = 0; h < 24; h++)
+        p.feed_in_hour_micro_per_kwh[h] = 40 * U;
+    n = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n), WT_OK);
+    assert_int_equal(back.feed_in_hour_micro_per_kwh[7], 40 * U);
+    assert_int_equal(back.retail_tiers_count, 2);
+    /* rules */
+    const char *field;
+    wt_chain_params bad = p;
+    bad.feed_in_tariff_kind = WT_CHAIN_TARIFF_TIERED; /* retail only */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "feed_in_tariff_kind");
+    bad = p;
+    bad.retail_tier_up_to_mwh[1] = 5 * KWH; /* the last tier has no bound */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_tier_up_to_mwh");
+    bad = p;
+    bad.retail_tiers_count = 3;
+    bad.retail_tier_up_to_mwh[1] = KWH; /* not ascending */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_tier_up_to_mwh");
+    bad = p;
+    bad.retail_tiers_count = 0;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_tiers_count");
+    bad = p;
+    bad.retail_tier_micro_per_kwh[5] = 1; /* beyond the count */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    bad = fx->params;
+    bad.retail_tiers_count = 1; /* tiers on a flat tariff */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "retail_tiers_count");
+}
+
+/* Settle interval n with the given retail imports (kWh * 10) of M0 (north)
+ * and M0b (south), both home 0's; return the settlement. */
+static wt_settlement *tiered_interval(fx_chain *fx, int64_t m0_mwh, int64_t m0b_mwh)
+{
+    uint64_t n = current_interval(fx);
+    fx->now_ms += FX_INTERVAL_MS;
+    wt_reading e[2];
+    reading(&e[0], "M0", m0_mwh, 0);
+    reading(&e[1], "M0b", m0b_mwh, 0);
+    readings(fx, n, e, 2);
+    return settle(fx, n, 0);
+}
+
+/* Tiered retail: the price climbs with the month's consumption, across the
+ * rows of one settlement and across intervals, and starts again with the
+ * local month (KST). FX_NOW_MS is 2027-01-15 17:00 KST. */
+static void test_tiered_settlement(void **state)
+{
+    fx_chain *fx = *state;
+    wt_state_destroy(fx->state);
+    tiered_params(&fx->params);
+    assert_int_equal(wt_state_create(&fx->state, &fx->params), WT_OK);
+    const uint32_t jan = 2027 * 12 + 0, feb = jan + 1;
+    assert_int_equal(wt_chain_month_of(&fx->params, current_interval(fx)), jan);
+    const int64_t feb_kst_ms = INT64_C(1800000000000) + 16 * INT64_C(86400000) +
+                               7 * INT64_C(3600000); /* 2027-01-31 15:00 UTC */
+    assert_int_equal(wt_chain_month_of(&fx->params, (uint64_t)(feb_kst_ms / FX_INTERVAL_MS)), feb);
+    assert_int_equal(wt_chain_month_of(&fx->params, (uint64_t)(feb_kst_ms / FX_INTERVAL_MS) - 1),
+                     jan);
+    reg_gateway(fx);
+    reg_meter(fx, "M0", fx->home[0].pubkey, 1);
+    reg_meter(fx, "M0b", fx->home[0].pubkey, 2);
+    fx_mint(fx, &fx->home[0], 1000 * U);
+    const uint8_t *h0 = fx->home[0].pubkey;
+
+    /* 0.6 kWh in north at 120; 0.6 kWh in south: 0.4 at 120, 0.2 at 200 */
+    wt_settlement *s = tiered_interval(fx, 600000, 600000);
+    assert_int_equal(row_of(s, h0, 1)->retail_micro, 72 * U);
+    assert_int_equal(row_of(s, h0, 2)->retail_micro, 88 * U);
+    wt_settlement_free(s);
+    assert_int_equal(wt_state_month_usage(fx->state, h0, jan), 1200000);
+    assert_int_equal(wt_state_month_usage(fx->state, h0, feb), 0);
+    /* the month goes on: all at 200 */
+    s = tiered_interval(fx, 500000, 0);
+    assert_int_equal(row_of(s, h0, 1)->retail_micro, 100 * U);
+    wt_settlement_free(s);
+    assert_int_equal(wt_state_month_usage(fx->state, h0, jan), 1700000);
+    /* the last interval of January, then the first of February */
+    fx->now_ms = feb_kst_ms - FX_INTERVAL_MS;
+    s = tiered_interval(fx, 100000, 0);
+    assert_int_equal(row_of(s, h0, 1)->retail_micro, 20 * U);
+    wt_settlement_free(s);
+    s = tiered_interval(fx, 500000, 0);
+    assert_int_equal(row_of(s, h0, 1)->retail_micro, 60 * U);
+    wt_settlement_free(s);
+    assert_int_equal(wt_state_month_usage(fx->state, h0, feb), 500000);
+    assert_int_equal(wt_state_month_usage(fx->state, h0, jan), 0); /* that month is over */
+}
+
 /* ------------------------------------------------------------ property */
 
 /*
@@ -1048,6 +1170,8 @@ int main(void)
         cmocka_unit_test(test_tariffs),
         cmocka_unit_test_setup_teardown(test_params_tariffs_codec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_of_use_settlement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_params_tiers_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tiered_settlement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_property_random_states, setup, teardown),
     };
