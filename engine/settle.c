@@ -580,7 +580,7 @@ static wt_err build_book(job *j)
                 tradable = most;
             }
             int64_t cost;
-            WT_ASSERT(wt_amount_micro(&cost, tradable, price) == WT_OK);
+            TRY(wt_amount_micro(&cost, tradable, price)); /* a ceiling beyond the matcher's */
             WT_ASSERT(cost <= a->budget_micro);
             a->budget_micro -= cost;
         } else {
