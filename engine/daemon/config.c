@@ -24,7 +24,7 @@ const char wt_daemon_usage[] =
     "wattled.ini keys: [chain] genesis, store, operator_key; [listen] http, nng, pub;\n"
     "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
-    "headers_max, timeout_s;\n"
+    "headers_max, timeout_s, threads;\n"
     "[nng] workers.\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
@@ -41,6 +41,7 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->http_body_max = 1024 * 1024;
     cfg->http_headers_max = 8192;
     cfg->http_timeout_s = 10;
+    cfg->http_threads = 4;
     cfg->catchup_per_tick = 64;
     cfg->settle_delay = 1;
 }
@@ -107,6 +108,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->http_headers_max, value, 1024, 1024 * 1024);
     else if (IS("http", "timeout_s"))
         ok = parse_u32(&cfg->http_timeout_s, value, 1, 3600);
+    else if (IS("http", "threads"))
+        ok = parse_u32(&cfg->http_threads, value, 1, 256);
     else if (IS("nng", "workers"))
         ok = parse_u32(&cfg->rep_workers, value, 1, 1024);
     else {

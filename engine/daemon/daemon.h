@@ -40,6 +40,7 @@ typedef struct {
     uint32_t http_body_max;    /* bytes */
     uint32_t http_headers_max; /* bytes */
     uint32_t http_timeout_s;   /* seconds */
+    uint32_t http_threads;     /* HTTP threads accepting on one socket */
     uint32_t catchup_per_tick; /* intervals closed per clock tick before yielding */
     uint32_t settle_delay;     /* intervals of grace for readings: interval n is settled
                                   when interval n + settle_delay closes */
@@ -174,7 +175,7 @@ typedef struct wt_daemon {
     /* nng */
     struct wt_nng_server *nng;
     /* http */
-    struct wt_http_server *http;
+    struct wt_http_pool *http;
 } wt_daemon;
 
 /* Submit through the node, count metrics, remember rejections and publish

@@ -9,10 +9,14 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define TXS_PER_POST_MAX 1024
 #define BLOCKS_LIMIT_MAX 1000
@@ -908,6 +912,16 @@ static void route(struct evhttp_request *req, void *arg)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Several threads, each with its own event loop, evhttp and read-only store
+ * handle, accept on one listening socket: a POST waits for its durable
+ * result on its thread while the others keep serving, and concurrent POSTs
+ * meet in one group commit. */
+struct wt_http_pool {
+    evutil_socket_t fd;
+    struct wt_http_server *servers;
+    uint32_t count;
+};
+
 static void *http_main(void *arg)
 {
     struct wt_http_server *s = arg;
@@ -915,16 +929,10 @@ static void *http_main(void *arg)
     return NULL;
 }
 
-wt_err wt_http_start(wt_daemon *d)
+static wt_err server_init(struct wt_http_server *s, wt_daemon *d, evutil_socket_t fd)
 {
-    struct wt_http_server *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return WT_ERR_NO_MEMORY;
     s->d = d;
-    d->http = s;
-    if (evthread_use_pthreads() != 0)
-        return WT_ERR_INTERNAL;
-    wt_store_opts so = {.read_only = true, .cache_kib = 16 * 1024};
+    wt_store_opts so = {.read_only = true, .cache_kib = 8 * 1024};
     wt_err err = wt_store_open(&s->store, d->store_path, &so);
     if (err != WT_OK)
         return err;
@@ -939,46 +947,75 @@ wt_err wt_http_start(wt_daemon *d)
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                             EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(s->http, route, s);
-    /* HOST:PORT, [V6]:PORT */
-    char host[WT_DAEMON_TEXT_MAX];
-    snprintf(host, sizeof host, "%s", d->cfg.http_addr);
-    char *colon = strrchr(host, ':');
-    char *end = NULL;
-    unsigned long port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
-    if (colon == NULL || end == colon + 1 || *end != '\0' || port > 65535) {
-        wt_log(WT_LOG_ERROR, "http", "--http '%s' is not HOST:PORT", d->cfg.http_addr);
-        return WT_ERR_INVALID_ARGUMENT;
-    }
-    *colon = '\0';
-    char *h = host;
-    if (h[0] == '[' && colon > h + 1 && colon[-1] == ']') {
-        h++;
-        colon[-1] = '\0';
-    }
-    if (evhttp_bind_socket(s->http, h, (uint16_t)port) != 0) {
-        wt_log(WT_LOG_ERROR, "http", "cannot listen on %s", d->cfg.http_addr);
+    if (evhttp_accept_socket(s->http, fd) != 0)
         return WT_ERR_UNAVAILABLE;
-    }
     if (pthread_create(&s->thread, NULL, http_main, s) != 0)
         return WT_ERR_NO_MEMORY;
     s->running = true;
     return WT_OK;
 }
 
+wt_err wt_http_start(wt_daemon *d)
+{
+    struct wt_http_pool *pool = calloc(1, sizeof *pool);
+    if (pool == NULL)
+        return WT_ERR_NO_MEMORY;
+    pool->fd = -1;
+    d->http = pool;
+    if (evthread_use_pthreads() != 0)
+        return WT_ERR_INTERNAL;
+    /* HOST:PORT or [V6]:PORT */
+    struct sockaddr_storage ss;
+    int ss_len = (int)sizeof ss;
+    if (evutil_parse_sockaddr_port(d->cfg.http_addr, (struct sockaddr *)&ss, &ss_len) != 0 ||
+        (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port == 0 &&
+         strstr(d->cfg.http_addr, ":0") == NULL)) {
+        wt_log(WT_LOG_ERROR, "http", "--http '%s' is not HOST:PORT", d->cfg.http_addr);
+        return WT_ERR_INVALID_ARGUMENT;
+    }
+    pool->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (pool->fd < 0 || setsockopt(pool->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(pool->fd, (struct sockaddr *)&ss, (socklen_t)ss_len) != 0 ||
+        listen(pool->fd, 512) != 0 || evutil_make_socket_nonblocking(pool->fd) != 0) {
+        wt_log(WT_LOG_ERROR, "http", "cannot listen on %s: %s", d->cfg.http_addr, strerror(errno));
+        return WT_ERR_UNAVAILABLE;
+    }
+    pool->servers = calloc(d->cfg.http_threads, sizeof *pool->servers);
+    if (pool->servers == NULL)
+        return WT_ERR_NO_MEMORY;
+    for (uint32_t i = 0; i < d->cfg.http_threads; i++) {
+        pool->count++;
+        wt_err err = server_init(&pool->servers[i], d, pool->fd);
+        if (err != WT_OK)
+            return err;
+    }
+    return WT_OK;
+}
+
 void wt_http_stop(wt_daemon *d)
 {
-    struct wt_http_server *s = d->http;
-    if (s == NULL)
+    struct wt_http_pool *pool = d->http;
+    if (pool == NULL)
         return;
-    if (s->running) {
-        event_base_loopbreak(s->base);
-        pthread_join(s->thread, NULL);
+    /* a POST in progress finishes (its thread is inside wt_node_submit and
+     * sees the break only afterwards) */
+    for (uint32_t i = 0; i < pool->count; i++)
+        if (pool->servers[i].running)
+            event_base_loopbreak(pool->servers[i].base);
+    for (uint32_t i = 0; i < pool->count; i++) {
+        struct wt_http_server *s = &pool->servers[i];
+        if (s->running)
+            pthread_join(s->thread, NULL);
+        if (s->http != NULL)
+            evhttp_free(s->http);
+        if (s->base != NULL)
+            event_base_free(s->base);
+        wt_store_close(s->store);
     }
-    if (s->http != NULL)
-        evhttp_free(s->http);
-    if (s->base != NULL)
-        event_base_free(s->base);
-    wt_store_close(s->store);
-    free(s);
+    if (pool->fd >= 0)
+        close(pool->fd);
+    free(pool->servers);
+    free(pool);
     d->http = NULL;
 }
