@@ -274,4 +274,118 @@ wt_err wt_tasmota_parse(wt_meter_reading *reading, const char *payload, size_t p
 bool wt_meter_unit_lookup(wt_meter_unit *out_unit, int *exp10, bool *joules, const char *unit,
                           size_t unit_len);
 
+/* ------------------------------------------------ interval aggregation */
+
+/*
+ * Cumulative registers → per-interval import and export in mWh, aligned to
+ * the engine's intervals (interval n = floor(t_ms / interval_ms), t_ms Unix
+ * ms UTC). Pure: no clock, no I/O; the caller passes time in.
+ *
+ * The model, per meter. Each accepted sample (t_ms, import, export) closes
+ * the span since the previous one; the register delta of that span is split
+ * linearly over the time it covers (integer shares by cumulative floor, so
+ * the shares add up exactly to the delta) and each share goes to the
+ * interval it falls in. An interval is complete once a sample at or after
+ * its end arrives, and is then emitted once, in interval order.
+ * The emitted flags carry WT_READING_ESTIMATED when:
+ *  - no sample fell inside the interval (a gap: its energy is the linear
+ *    estimate), or part of its energy came from a span longer than
+ *    max_gap_ms;
+ *  - the meter was rebooted or replaced inside it (a register went
+ *    backwards and was not a rollover: the baseline restarts at the new
+ *    value and the energy between the two samples is unknown, counted 0);
+ *  - it is the first interval of a meter (energy before the first sample
+ *    is unknown);
+ *  - it was closed by wt_agg_close before the meter spoke again (what came
+ *    after its last sample is unknown at that point; that energy is not
+ *    lost but spread over the intervals still open when the next sample
+ *    arrives).
+ * A register that drops from at least 90% of register_modulus_mwh to below
+ * 10% of it is a rollover (delta = new + modulus − old), not a reboot.
+ * A sample older than the previous one is out of order and dropped (the
+ * registers are cumulative, so the next sample still counts its energy);
+ * one at the same time with the same registers is a duplicate; with other
+ * registers a conflict (also dropped). A span longer than
+ * WT_AGG_FILL_INTERVALS_MAX intervals restarts the baseline (flagged).
+ * Totals are conserved: every mWh between the first sample and the last
+ * is emitted exactly once, except across a reboot.
+ */
+#define WT_AGG_FILL_INTERVALS_MAX 100000
+#define WT_AGG_GAP_MS_DEFAULT     300000 /* spans longer than 5 minutes are estimates */
+
+typedef struct {
+    int64_t interval_ms;          /* > 0: the chain's interval */
+    int64_t max_gap_ms;           /* > 0 */
+    int64_t register_modulus_mwh; /* 0: no rollover (a drop is always a reboot) */
+} wt_agg_config;
+
+/* What wt_agg_sample did with a sample. */
+typedef enum {
+    WT_AGG_ACCEPTED = 0,
+    WT_AGG_FIRST,        /* the first sample: the baseline */
+    WT_AGG_DUPLICATE,    /* same time, same registers: ignored */
+    WT_AGG_CONFLICT,     /* same time, other registers: ignored */
+    WT_AGG_OUT_OF_ORDER, /* older than the previous sample: ignored */
+    WT_AGG_TOO_LATE,     /* inside an interval already emitted: ignored */
+    WT_AGG_REBOOT,       /* a register went backwards: baseline restarted */
+    WT_AGG_ROLLOVER,     /* a register wrapped around its modulus */
+    WT_AGG_RESTART,      /* a span too long to fill: baseline restarted */
+} wt_agg_outcome;
+/* "accepted", "first", … Never NULL. */
+const char *wt_agg_outcome_name(wt_agg_outcome outcome);
+
+/* One meter's state (plain data; zero-initialise, or wt_agg_meter_init). */
+typedef struct {
+    bool have_base;
+    bool cur_has_sample; /* a sample fell inside cur_interval */
+    uint8_t cur_flags;
+    int64_t base_t_ms, base_import_mwh, base_export_mwh; /* the last accepted sample */
+    uint64_t cur_interval;                               /* the first interval not emitted */
+    int64_t cur_import_mwh, cur_export_mwh;              /* its energy so far */
+    uint64_t duplicates, out_of_order, reboots, rollovers;
+} wt_agg_meter;
+
+/* Called for each finished interval, in interval order. */
+typedef void (*wt_agg_emit_fn)(void *arg, uint64_t interval, int64_t import_mwh, int64_t export_mwh,
+                               uint8_t flags);
+
+void wt_agg_meter_init(wt_agg_meter *meter);
+/* WT_ERR_INVALID_ARGUMENT for a config outside the rules above. */
+wt_err wt_agg_config_check(const wt_agg_config *config);
+
+/*
+ * Feed one sample: registers in mWh (>= 0, else WT_ERR_INVALID_ARGUMENT),
+ * t_ms > 0. Emits every interval the sample completes. *outcome says what
+ * happened. Errors change nothing: WT_ERR_INVALID_ARGUMENT, WT_ERR_OVERFLOW.
+ */
+wt_err wt_agg_sample(wt_agg_meter *meter, wt_agg_outcome *outcome, const wt_agg_config *config,
+                     int64_t t_ms, int64_t import_mwh, int64_t export_mwh, wt_agg_emit_fn emit,
+                     void *arg);
+
+/*
+ * Emit every interval below `before` that is not emitted yet, with what is
+ * known now (flagged estimated when its energy is incomplete, see above).
+ * For a deadline: the engine settles interval n when n + 1 + grace closes.
+ * A meter that never spoke emits nothing.
+ */
+void wt_agg_close(wt_agg_meter *meter, const wt_agg_config *config, uint64_t before,
+                  wt_agg_emit_fn emit, void *arg);
+
+/*
+ * The sample's time: the meter's own clock (has_meter_time, meter_t_ms) when
+ * within max_skew_ms of the bridge's receive time, else the receive time
+ * (*skewed set). Meters without a clock (most SML) use receive time.
+ */
+int64_t wt_agg_sample_time(bool *skewed, bool has_meter_time, int64_t meter_t_ms,
+                           int64_t received_t_ms, int64_t max_skew_ms);
+
+/*
+ * The cumulative registers of a parsed reading: import = 1-0:1.8.0 when
+ * present, else the sum of 1-0:1.8.1 … 1-0:1.8.9 (tariffs); export likewise
+ * from 1-0:2.8.x (0 when the meter has no export register). Only mWh
+ * integer values count. WT_ERR_NOT_FOUND when there is no import register;
+ * WT_ERR_OVERFLOW.
+ */
+wt_err wt_agg_registers(int64_t *import_mwh, int64_t *export_mwh, const wt_meter_reading *reading);
+
 #endif /* WATTLE_METER_H */
