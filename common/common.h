@@ -110,6 +110,17 @@
     X(WT_ERR_NOT_IMPLEMENTED, "not_implemented", "the endpoint is not implemented yet")             \
     X(WT_ERR_SETTLE_MISMATCH, "settle_mismatch",                                                   \
       "the SETTLE differs from the recomputation of its interval")                                 \
+    /* point of sale */                                                                            \
+    X(WT_ERR_URI_MALFORMED, "uri_malformed", "the payment request URI is malformed")               \
+    X(WT_ERR_URI_UNKNOWN_PARAM, "uri_unknown_param",                                               \
+      "the payment request has an unknown parameter")                                              \
+    X(WT_ERR_URI_DUPLICATE_PARAM, "uri_duplicate_param",                                           \
+      "a payment request parameter is given twice")                                                \
+    X(WT_ERR_URI_MISSING_PARAM, "uri_missing_param",                                               \
+      "the payment request lacks a required parameter")                                            \
+    X(WT_ERR_URI_BAD_ENCODING, "uri_bad_encoding", "the payment request has bad percent-encoding") \
+    X(WT_ERR_URI_BAD_VALUE, "uri_bad_value", "a payment request parameter has an invalid value")   \
+    X(WT_ERR_REQUEST_EXPIRED, "request_expired", "the payment request has expired")                \
     /* meter bridge */                                                                             \
     X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
     X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \

@@ -461,13 +461,6 @@ static int run(wt_daemon *d)
         } else {
             evsignal_add(sterm, NULL);
             evsignal_add(sint, NULL);
-            /* blocked since main(), so every other thread inherited the
-             * block: a SIGTERM that came early is delivered now, here */
-            sigset_t stop_signals;
-            sigemptyset(&stop_signals);
-            sigaddset(&stop_signals, SIGTERM);
-            sigaddset(&stop_signals, SIGINT);
-            pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
             struct timeval now = {0, 0};
             evtimer_add(lc.tick, &now);
             sd_notify_send("READY=1");
@@ -536,14 +529,6 @@ int main(int argc, char **argv)
     }
     wt_log_set_level(d.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
-    /* SIGTERM/SIGINT wait (blocked) until the event loop's handlers are in
-     * place; threads started meanwhile inherit the block, so the signals
-     * reach only the main thread */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     if (wt_ctx_create(&d.ctx) != WT_OK) {
         fprintf(stderr, "wattled: out of memory\n");
         return 1;

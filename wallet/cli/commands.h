@@ -38,5 +38,7 @@ int wt_cli_blocks(int argc, char **argv);
 int wt_cli_tx_status(int argc, char **argv);
 int wt_cli_market_book(int argc, char **argv);
 int wt_cli_market_clearings(int argc, char **argv);
+/* Payment requests of the point of sale (cmd_pay.c). */
+int wt_cli_pay(int argc, char **argv);
 
 #endif /* WATTLE_CLI_COMMANDS_H */

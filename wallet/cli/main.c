@@ -25,6 +25,7 @@ static const wt_cli_command commands[] = {
     {"cancel", "cancel an open order", wt_cli_cancel},
     {"readings", "submit one interval's meter readings as a gateway", wt_cli_readings},
     {"blocks", "list block headers from a node", wt_cli_blocks},
+    {"pay", "pay a payment request URI (ucoin:...) from a shop or machine", wt_cli_pay},
     {NULL, NULL, NULL}, /* placeholder so the table is never empty */
 };
 
