@@ -388,4 +388,87 @@ int64_t wt_agg_sample_time(bool *skewed, bool has_meter_time, int64_t meter_t_ms
  */
 wt_err wt_agg_registers(int64_t *import_mwh, int64_t *export_mwh, const wt_meter_reading *reading);
 
+/* ------------------------------------------------ store-and-forward queue */
+
+/*
+ * The gateway's outbox: an SQLite file holding one signed READINGS
+ * transaction per interval, written (and fsynced: WAL, synchronous=FULL)
+ * before anything is sent. Rows leave the pending state in interval order:
+ * committed (the engine's answer, duplicates included: a resend is
+ * harmless because the engine answers a duplicate with the original
+ * result) or rejected with the engine's error code (kept for people, never
+ * resent). A rejected transaction does not use its nonce, so the pending
+ * rows behind it are signed again with the nonces that follow the last
+ * committed one (wt_queue_resign). Nothing in the file is lost by a crash
+ * or a restart of the bridge. Not thread-safe: one owner.
+ */
+typedef struct wt_queue wt_queue;
+
+typedef enum {
+    WT_QUEUE_PENDING = 0,
+    WT_QUEUE_COMMITTED = 1,
+    WT_QUEUE_REJECTED = 2,
+} wt_queue_state;
+
+#define WT_QUEUE_ERROR_BYTES 64
+
+typedef struct {
+    uint64_t interval;
+    uint64_t nonce;
+    uint8_t txid[32];
+    uint8_t state;                    /* wt_queue_state */
+    uint64_t seq, height;             /* when committed */
+    char error[WT_QUEUE_ERROR_BYTES]; /* the engine's code when rejected, else "" */
+    uint8_t *tx;                      /* malloc'd encoding (free with wt_queue_item_free) */
+    size_t tx_len;
+} wt_queue_item;
+
+/* Open (creating when absent) the queue file. WT_ERR_IO when SQLite cannot
+ * open or write it, WT_ERR_STORE_VERSION for a file of another schema. */
+wt_err wt_queue_open(wt_queue **queue, const char *path);
+void wt_queue_close(wt_queue *queue);
+void wt_queue_item_free(wt_queue_item *item);
+
+/* Append the signed READINGS transaction of `interval` (tx decodes as one,
+ * else WT_ERR_INVALID_ARGUMENT). WT_ERR_DUPLICATE_READING when that
+ * interval is already in the queue; WT_ERR_IO. Durable on WT_OK. */
+wt_err wt_queue_put(wt_queue *queue, uint64_t interval, const uint8_t *tx, size_t tx_len);
+/* The oldest pending row; WT_ERR_NOT_FOUND when none. */
+wt_err wt_queue_head(wt_queue *queue, wt_queue_item *item);
+/* The row of `interval`; WT_ERR_NOT_FOUND. */
+wt_err wt_queue_get(wt_queue *queue, wt_queue_item *item, uint64_t interval);
+/* The engine's answer for a pending row. WT_ERR_NOT_FOUND when the row is
+ * not pending. */
+wt_err wt_queue_mark_committed(wt_queue *queue, uint64_t interval, uint64_t seq, uint64_t height);
+wt_err wt_queue_mark_rejected(wt_queue *queue, uint64_t interval, const char *error_code);
+/* Rows per state (counts[wt_queue_state]); *last_interval the newest row's
+ * interval (*any false when the queue is empty). */
+wt_err wt_queue_stats(wt_queue *queue, uint64_t counts[3], uint64_t *last_interval, bool *any);
+/* The nonce the next transaction must carry: one above the highest nonce of
+ * a pending or committed row and the stored base (the gateway's nonce on the
+ * chain before this queue was used; 0 unless set). */
+wt_err wt_queue_next_nonce(wt_queue *queue, uint64_t *nonce);
+wt_err wt_queue_set_nonce_base(wt_queue *queue, uint64_t nonce_base);
+/*
+ * Re-sign every pending row, in interval order, with consecutive nonces
+ * from one above the highest committed nonce (or the base), and expiry_ms
+ * (when > 0) replaced; key must be the rows' sender. One SQLite
+ * transaction. *resigned counts the rows that changed.
+ */
+wt_err wt_queue_resign(wt_queue *queue, size_t *resigned, const wt_ctx *ctx, const wt_seckey *key,
+                       int64_t expiry_ms);
+
+/* ------------------------------------------------------- batch signing */
+
+/*
+ * One interval's READINGS transaction of a gateway: entries (count 1 ..
+ * WT_READINGS_MAX) are sorted here by meter id bytes (the order the codec
+ * requires; two entries of one meter are WT_ERR_INVALID_ARGUMENT), then the
+ * transaction is signed by key (its sender) and encoded into a malloc'd
+ * *out (caller frees). Errors of wt_tx_sign / wt_tx_encode otherwise.
+ */
+wt_err wt_readings_tx_build(uint8_t **out, size_t *out_len, const wt_ctx *ctx, const wt_seckey *key,
+                            uint32_t chain_id, uint64_t nonce, int64_t expiry_ms, uint64_t interval,
+                            wt_reading *entries, size_t count);
+
 #endif /* WATTLE_METER_H */
