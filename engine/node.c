@@ -453,7 +453,10 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
         wt_state_hash(h.state_hash, node->state);
         /* the operator as of now: a REGISTER may have moved the role */
         memcpy(h.operator_key, wt_state_params(node->state)->operator_key, 32);
-        err = wt_block_sign(node->ctx, &h, &node->operator_key);
+        /* a key that no longer holds the role signs nothing */
+        err = memcmp(h.operator_key, node->operator_key.pubkey, 32) != 0
+                  ? WT_ERR_NOT_OPERATOR
+                  : wt_block_sign(node->ctx, &h, &node->operator_key);
     }
     uint8_t bytes[WT_BLOCK_HEADER_BYTES], hash[32];
     if (err == WT_OK) {

@@ -286,8 +286,9 @@ static bool settle_upto(wt_daemon *d, uint64_t upto)
 /* Close every interval that has ended, at most `limit`; returns how many are
  * still due. Closing interval m settles interval m - settle_delay (and any
  * earlier one not yet settled), then seals m's block. */
-static uint64_t close_due(wt_daemon *d, uint64_t limit)
+static uint64_t close_due(wt_daemon *d, bool *failed, uint64_t limit)
 {
+    *failed = false;
     int64_t now_ms = d->clock(d->clock_arg);
     uint64_t due = wt_interval_due(now_ms, d->params.interval_ms, d->next_interval);
     if (due > 1)
@@ -298,14 +299,17 @@ static uint64_t close_due(wt_daemon *d, uint64_t limit)
     uint64_t done = 0;
     while (done < due && done < limit) {
         uint64_t m = d->next_interval;
-        if (m >= d->cfg.settle_delay && !settle_upto(d, m - d->cfg.settle_delay))
+        if (m >= d->cfg.settle_delay && !settle_upto(d, m - d->cfg.settle_delay)) {
+            *failed = true;
             break;
+        }
         wt_block_header h;
         int64_t t0 = mono_us();
         wt_err err = wt_node_seal_interval(d->node, &h, d->next_interval);
         if (err != WT_OK) {
             wt_log(WT_LOG_ERROR, "wattled", "closing interval %llu failed: %s (retrying)",
                    (unsigned long long)d->next_interval, wt_errname(err));
+            *failed = true;
             break;
         }
         wt_metrics_observe(d->metrics.seal_buckets, &d->metrics.seal_count, &d->metrics.seal_sum_us,
@@ -334,15 +338,21 @@ static uint64_t close_due(wt_daemon *d, uint64_t limit)
     return due - done;
 }
 
+#define RETRY_MS 1000 /* after a failed close */
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     loop_ctx *lc = arg;
     wt_daemon *d = lc->d;
-    uint64_t left = close_due(d, d->cfg.catchup_per_tick);
+    bool failed;
+    uint64_t left = close_due(d, &failed, d->cfg.catchup_per_tick);
     struct timeval tv = {0, 0};
-    if (left == 0) {
+    if (failed) {
+        tv.tv_sec = RETRY_MS / 1000; /* the store or the settlement failed: retry, not spin */
+        tv.tv_usec = (RETRY_MS % 1000) * 1000;
+    } else if (left == 0) {
         int64_t wait_ms =
             wt_interval_wait_ms(d->clock(d->clock_arg), d->params.interval_ms, d->next_interval);
         if (wait_ms > 3600000)
@@ -461,6 +471,13 @@ static int run(wt_daemon *d)
         } else {
             evsignal_add(sterm, NULL);
             evsignal_add(sint, NULL);
+            /* blocked since main(), so every other thread inherited the
+             * block: a SIGTERM that came early is delivered now, here */
+            sigset_t stop_signals;
+            sigemptyset(&stop_signals);
+            sigaddset(&stop_signals, SIGTERM);
+            sigaddset(&stop_signals, SIGINT);
+            pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
             struct timeval now = {0, 0};
             evtimer_add(lc.tick, &now);
             sd_notify_send("READY=1");
@@ -476,7 +493,8 @@ static int run(wt_daemon *d)
         /* close the intervals that have ended; the running interval's
          * transactions are durable and stay in the open block, which the
          * replay restores on the next start */
-        while (close_due(d, UINT64_MAX) > 0) {
+        bool failed = false;
+        while (!failed && close_due(d, &failed, UINT64_MAX) > 0) {
         }
         if (lc.tick != NULL)
             event_free(lc.tick);
@@ -529,6 +547,14 @@ int main(int argc, char **argv)
     }
     wt_log_set_level(d.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    /* SIGTERM/SIGINT wait (blocked) until the event loop's handlers are in
+     * place; threads started meanwhile inherit the block, so the signals
+     * reach only the main thread */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     if (wt_ctx_create(&d.ctx) != WT_OK) {
         fprintf(stderr, "wattled: out of memory\n");
         return 1;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ typedef struct {
     int http_port;
     char listen_url[64], pub_url[64];
     pid_t pid;
+    char notify[96]; /* NOTIFY_SOCKET for the daemon, when set */
     wt_ctx *ctx;
     wt_seckey issuer, alice, bob;
     uint64_t issuer_nonce, alice_nonce, bob_nonce;
@@ -188,6 +190,10 @@ static void daemon_start(fx *f)
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         dup2(fd, 1);
         dup2(fd, 2);
+        if (f->notify[0] != '\0')
+            setenv("NOTIFY_SOCKET", f->notify, 1);
+        else
+            unsetenv("NOTIFY_SOCKET");
         execl(wattled_path, wattled_path, "--data", f->dir, "--http", http, "--listen",
               f->listen_url, "--pub", f->pub_url, "--log-level", "info", (char *)NULL);
         _exit(127);
@@ -216,6 +222,13 @@ static void daemon_stop(fx *f, int sig)
     assert_int_equal(kill(f->pid, sig), 0);
     int status;
     assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
+    if (sig == SIGTERM && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        fprintf(stderr, "wattled ended with status %d; its log:\n", status);
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "cat '%s/wattled.log' >&2", f->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "(no log)\n");
+    }
     if (sig == SIGTERM)
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     else
@@ -892,6 +905,98 @@ static void test_settlement_end_to_end(void **state)
     run_or_fail(audit);
 }
 
+/* sd_notify: READY=1 once serving, STOPPING=1 on SIGTERM, as datagrams to
+ * $NOTIFY_SOCKET; and an nng request announcing too many transactions. */
+static void test_notify_and_nng_limits(void **state)
+{
+    fx *f = *state;
+    snprintf(f->notify, sizeof f->notify, "%s/notify.sock", f->tmp);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->notify);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    daemon_start(f);
+    char buf[64];
+    ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_string_equal(buf, "READY=1");
+
+    /* count 4097 > 4096: refused with an error reply, the daemon serves on */
+    uint8_t req[8] = {'W', 'T', 'X', '1', 0, 0, 0x10, 0x01};
+    size_t reply_len;
+    uint8_t *reply = nng_roundtrip(f, &reply_len, req, sizeof req);
+    const char *text;
+    size_t text_len;
+    assert_int_equal(wt_wire_error_decode(&text, &text_len, reply, reply_len), WT_OK);
+    assert_true(text_len >= 9 && memcmp(text, "too_large", 9) == 0);
+    nng_free(reply, reply_len);
+    json_decref(http_json(f, "GET", "/healthz", NULL, 200));
+
+    daemon_stop(f, SIGTERM);
+    n = recv(fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_string_equal(buf, "STOPPING=1");
+    close(fd);
+}
+
+/* The operator role moves to another key: the daemon can neither settle nor
+ * seal any more; it says so, retries about once a second (no busy loop),
+ * keeps serving, and still stops cleanly. */
+static void test_operator_moved(void **state)
+{
+    fx *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/wattled.ini", f->dir);
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs("[market]\nsettle_delay_intervals = 0\n", fp);
+    fclose(fp);
+    wt_seckey op;
+    snprintf(path, sizeof path, "%s/operator.key", f->dir);
+    assert_int_equal(wt_keyfile_load(f->ctx, &op, path, NULL, 0), WT_OK);
+    daemon_start(f);
+    wt_tx tx;
+    wt_tx_init(&tx, WT_TX_REGISTER);
+    tx.chain_id = CHAIN_ID;
+    tx.body.reg.kind = WT_TX_REGISTER_ROLE;
+    tx.body.reg.u.role.role = WT_TX_ROLE_OPERATOR;
+    memcpy(tx.body.reg.u.role.key, f->bob.pubkey, 32);
+    submit_as(f, &tx, &op);
+    wt_seckey_wipe(&op);
+    json_t *h = http_json(f, "GET", "/healthz", NULL, 200);
+    int64_t height = jint(h, "height");
+    json_decref(h);
+    sleep_ms(3000);
+    h = http_json(f, "GET", "/healthz", NULL, 200);
+    assert_true(jint(h, "height") <= height + 1); /* at most the block closed meanwhile */
+    json_decref(h);
+    http_reply m;
+    assert_true(http_try(f, &m, "GET", "/metrics", NULL, 0));
+    const char *line = strstr(m.body, "\nwattle_settlements_failed_total ");
+    assert_non_null(line);
+    long failed = strtol(line + strlen("\nwattle_settlements_failed_total "), NULL, 10);
+    if (!(failed >= 1 && failed <= 6)) {
+        fprintf(stderr, "settlements failed: %ld\n", failed);
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "cat '%s/wattled.log' >&2", f->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "(no log)\n");
+    }
+    assert_true(failed >= 1 && failed <= 6); /* about one a second, not a spin */
+    free(m.body);
+    signed_tx mint;
+    tx_mint(f, &mint, &f->alice, 5);
+    json_t *r = http_submit(f, &mint); /* transactions are still taken */
+    assert_string_equal(json_string_value(json_object_get(r, "status")), "committed");
+    json_decref(r);
+    daemon_stop(f, SIGTERM);
+}
+
 /* --help, a bad flag, a bad ini value. */
 static void test_command_line(void **state)
 {
@@ -935,6 +1040,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_no_interval_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settlement_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notify_and_nng_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operator_moved, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
