@@ -46,5 +46,6 @@ void wt_bench_ledger(wt_bench_ctx *ctx);
 void wt_bench_store(wt_bench_ctx *ctx);
 void wt_bench_settle(wt_bench_ctx *ctx);
 void wt_bench_e2e(wt_bench_ctx *ctx);
+void wt_bench_pos(wt_bench_ctx *ctx);
 
 #endif /* WATTLE_BENCH_H */

@@ -32,6 +32,8 @@ static const bench_def benches[] = {
      wt_bench_settle},
     {"e2e", "wattled over loopback: nng batched/single submission, p99 ack, HTTP account reads",
      wt_bench_e2e},
+    {"pos", "payment confirmation latency (submit → terminal event) under background payments",
+     wt_bench_pos},
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
