@@ -268,15 +268,14 @@ static bool settle_upto(wt_daemon *d, uint64_t upto)
                "settled interval %llu: %lld mWh at %lld µU/kWh, %u legs (seq %llu)",
                (unsigned long long)n, (long long)st->volume_mwh, (long long)st->price_micro_per_kwh,
                st->legs_count, (unsigned long long)res.seq);
-        if (st->legs_count > 0) {
-            wt_tx stx;
-            memset(&stx, 0, sizeof stx);
-            stx.type = WT_TX_SETTLE;
-            memcpy(stx.sender, d->params.operator_key, 32);
-            stx.body.settle.count = st->legs_count;
-            stx.body.settle.legs = st->legs;
-            wt_acct_index_add_tx(d->accounts, &stx, res.seq);
-        }
+        /* the operator (sender) and every account a leg touches */
+        wt_tx stx;
+        memset(&stx, 0, sizeof stx);
+        stx.type = WT_TX_SETTLE;
+        memcpy(stx.sender, d->params.operator_key, 32);
+        stx.body.settle.count = st->legs_count;
+        stx.body.settle.legs = st->legs;
+        wt_acct_index_add_tx(d->accounts, &stx, res.seq);
         keep_settlement(d, st);
         d->next_settle = n + 1;
     }
