@@ -577,9 +577,21 @@ static void check_intervals(fx *f, int64_t *last_interval, int64_t *txs_total)
     json_decref(doc);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void test_restart_no_interval_lost(void **state)
 {
     fx *f = *state;
+    char ini[160];
+    snprintf(ini, sizeof ini, "%s/wattled.ini", f->dir);
+    FILE *fp = fopen(ini, "a");
+    assert_non_null(fp);
+    fputs("[market]\nsettle_delay_intervals = 1\n", fp); /* settle as in production */
+    fclose(fp);
     daemon_start(f);
     signed_tx m1, m2;
     tx_mint(f, &m1, &f->alice, 10);
@@ -599,6 +611,41 @@ static void test_restart_no_interval_lost(void **state)
     assert_true(last >= now_interval - 2); /* caught up to the clock */
     assert_true(txs >= 1);                 /* m1 is sealed; m2 may still be open */
     assert_int_equal(balance(f, &f->alice), 30);
+
+    /* the operator's SETTLEs: one per interval from genesis's on, none
+     * twice, none missing, up to the interval before the last closed one */
+    json_t *chain = http_json(f, "GET", "/v1/chain", NULL, 200);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/accounts/%s",
+             json_string_value(json_object_get(chain, "operator")));
+    json_decref(chain);
+    json_t *blocks = http_json(f, "GET", "/v1/blocks/0", NULL, 200);
+    int64_t genesis_interval = jint(blocks, "interval");
+    json_decref(blocks);
+    json_t *op = http_json(f, "GET", path, NULL, 200);
+    json_t *list = json_object_get(op, "txs");
+    int64_t settled[32];
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(list) && n < 32; i++) {
+        json_t *t = json_array_get(list, i);
+        if (strcmp(json_string_value(json_object_get(t, "type")), "settle") != 0)
+            continue;
+        uint8_t txid[32];
+        assert_int_equal(wt_hex_decode(txid, 32, json_string_value(json_object_get(t, "txid"))),
+                         WT_OK);
+        json_t *full = get_tx(f, txid);
+        settled[n++] = jint(json_object_get(full, "tx"), "interval");
+        json_decref(full);
+    }
+    bool complete = json_array_size(list) < 20; /* the listing keeps the newest 20 */
+    json_decref(op);
+    assert_true(n >= 3);
+    qsort(settled, n, sizeof settled[0], cmp_i64);
+    if (complete)
+        assert_int_equal(settled[0], genesis_interval);
+    for (size_t i = 1; i < n; i++)
+        assert_int_equal(settled[i], settled[i - 1] + 1);
+    assert_true(settled[n - 1] >= last - 1);
     daemon_stop(f, SIGTERM);
 }
 
