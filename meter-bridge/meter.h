@@ -458,6 +458,31 @@ wt_err wt_queue_set_nonce_base(wt_queue *queue, uint64_t nonce_base);
 wt_err wt_queue_resign(wt_queue *queue, size_t *resigned, const wt_ctx *ctx, const wt_seckey *key,
                        int64_t expiry_ms);
 
+/*
+ * The bridge's own state lives in the same file, so a restart continues
+ * where it stopped (no interval is skipped, no energy forgotten): each
+ * meter's aggregator and the interval readings already emitted but not yet
+ * batched ("held"). Save them in the same SQLite transaction as the rows
+ * they produced: wt_queue_begin, wt_queue_put…, wt_queue_meter_save…,
+ * wt_queue_held_replace, wt_queue_commit (wt_queue_rollback on an error).
+ * Another connection's wt_queue_resign waits for that transaction.
+ */
+wt_err wt_queue_begin(wt_queue *queue);
+wt_err wt_queue_commit(wt_queue *queue);
+void wt_queue_rollback(wt_queue *queue);
+/* meter_id: the id the meter reports as (NUL-terminated). */
+wt_err wt_queue_meter_save(wt_queue *queue, const char *meter_id, const wt_agg_meter *meter);
+/* *found false (and *meter zeroed) when none was saved. */
+wt_err wt_queue_meter_load(wt_queue *queue, wt_agg_meter *meter, bool *found, const char *meter_id);
+typedef struct {
+    uint64_t interval;
+    wt_reading reading;
+} wt_queue_held;
+/* Replace every held reading by held[0..count). */
+wt_err wt_queue_held_replace(wt_queue *queue, const wt_queue_held *held, size_t count);
+/* The held readings: a malloc'd array (caller frees), by interval. */
+wt_err wt_queue_held_load(wt_queue *queue, wt_queue_held **held, size_t *count);
+
 /* ------------------------------------------------------- batch signing */
 
 /*

@@ -26,7 +26,15 @@ static const char schema_sql[] =
     " seq INTEGER NOT NULL DEFAULT 0,"
     " height INTEGER NOT NULL DEFAULT 0,"
     " error TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, interval);";
+    "CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, interval);"
+    "CREATE TABLE IF NOT EXISTS agg ("
+    " meter_id TEXT PRIMARY KEY, have_base INTEGER NOT NULL, cur_has_sample INTEGER NOT NULL,"
+    " cur_flags INTEGER NOT NULL, base_t_ms INTEGER NOT NULL, base_import_mwh INTEGER NOT NULL,"
+    " base_export_mwh INTEGER NOT NULL, cur_interval INTEGER NOT NULL,"
+    " cur_import_mwh INTEGER NOT NULL, cur_export_mwh INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS held ("
+    " interval INTEGER NOT NULL, meter_id TEXT NOT NULL, import_mwh INTEGER NOT NULL,"
+    " export_mwh INTEGER NOT NULL, flags INTEGER NOT NULL, PRIMARY KEY (interval, meter_id));";
 
 static wt_err exec(wt_queue *q, const char *sql)
 {
@@ -455,5 +463,170 @@ wt_err wt_readings_tx_build(uint8_t **out, size_t *out_len, const wt_ctx *ctx, c
         return err;
     }
     *out = buf;
+    return WT_OK;
+}
+
+wt_err wt_queue_begin(wt_queue *queue)
+{
+    WT_ASSERT(queue != NULL);
+    return exec(queue, "BEGIN IMMEDIATE");
+}
+
+wt_err wt_queue_commit(wt_queue *queue)
+{
+    WT_ASSERT(queue != NULL);
+    return exec(queue, "COMMIT");
+}
+
+void wt_queue_rollback(wt_queue *queue)
+{
+    WT_ASSERT(queue != NULL);
+    exec(queue, "ROLLBACK");
+}
+
+wt_err wt_queue_meter_save(wt_queue *queue, const char *meter_id, const wt_agg_meter *meter)
+{
+    WT_ASSERT(queue != NULL && meter_id != NULL && meter != NULL);
+    if (meter->cur_interval > INT64_MAX)
+        return WT_ERR_INVALID_ARGUMENT;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(queue->db,
+                           "INSERT OR REPLACE INTO agg VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return WT_ERR_IO;
+    sqlite3_bind_text(st, 1, meter_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, meter->have_base);
+    sqlite3_bind_int(st, 3, meter->cur_has_sample);
+    sqlite3_bind_int(st, 4, meter->cur_flags);
+    sqlite3_bind_int64(st, 5, meter->base_t_ms);
+    sqlite3_bind_int64(st, 6, meter->base_import_mwh);
+    sqlite3_bind_int64(st, 7, meter->base_export_mwh);
+    sqlite3_bind_int64(st, 8, (int64_t)meter->cur_interval);
+    sqlite3_bind_int64(st, 9, meter->cur_import_mwh);
+    sqlite3_bind_int64(st, 10, meter->cur_export_mwh);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? WT_OK : WT_ERR_IO;
+}
+
+wt_err wt_queue_meter_load(wt_queue *queue, wt_agg_meter *meter, bool *found, const char *meter_id)
+{
+    WT_ASSERT(queue != NULL && meter_id != NULL && meter != NULL && found != NULL);
+    memset(meter, 0, sizeof *meter);
+    *found = false;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(queue->db,
+                           "SELECT have_base, cur_has_sample, cur_flags, base_t_ms, "
+                           "base_import_mwh, base_export_mwh, cur_interval, cur_import_mwh, "
+                           "cur_export_mwh FROM agg WHERE meter_id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return WT_ERR_IO;
+    sqlite3_bind_text(st, 1, meter_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    wt_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? WT_OK : WT_ERR_IO;
+    if (rc == SQLITE_ROW) {
+        meter->have_base = sqlite3_column_int(st, 0) != 0;
+        meter->cur_has_sample = sqlite3_column_int(st, 1) != 0;
+        meter->cur_flags = (uint8_t)(sqlite3_column_int(st, 2) & WT_READING_ESTIMATED);
+        meter->base_t_ms = sqlite3_column_int64(st, 3);
+        meter->base_import_mwh = sqlite3_column_int64(st, 4);
+        meter->base_export_mwh = sqlite3_column_int64(st, 5);
+        int64_t cur = sqlite3_column_int64(st, 6);
+        meter->cur_import_mwh = sqlite3_column_int64(st, 7);
+        meter->cur_export_mwh = sqlite3_column_int64(st, 8);
+        if (cur < 0 || meter->base_t_ms < 0 || meter->base_import_mwh < 0 ||
+            meter->base_export_mwh < 0 || meter->cur_import_mwh < 0 || meter->cur_export_mwh < 0) {
+            memset(meter, 0, sizeof *meter);
+            err = WT_ERR_STORE_CORRUPT;
+        } else {
+            meter->cur_interval = (uint64_t)cur;
+            *found = true;
+        }
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+wt_err wt_queue_held_replace(wt_queue *queue, const wt_queue_held *held, size_t count)
+{
+    WT_ASSERT(queue != NULL && (held != NULL || count == 0));
+    wt_err err = exec(queue, "DELETE FROM held");
+    sqlite3_stmt *st = NULL;
+    if (err == WT_OK && sqlite3_prepare_v2(queue->db, "INSERT INTO held VALUES (?, ?, ?, ?, ?)", -1,
+                                           &st, NULL) != SQLITE_OK)
+        err = WT_ERR_IO;
+    for (size_t i = 0; err == WT_OK && i < count; i++) {
+        const wt_queue_held *h = &held[i];
+        if (h->interval > INT64_MAX) {
+            err = WT_ERR_INVALID_ARGUMENT;
+            break;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (int64_t)h->interval);
+        sqlite3_bind_text(st, 2, (const char *)h->reading.meter_id.bytes, h->reading.meter_id.len,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, h->reading.import_mwh);
+        sqlite3_bind_int64(st, 4, h->reading.export_mwh);
+        sqlite3_bind_int(st, 5, h->reading.flags);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_CONSTRAINT)
+            err = WT_ERR_DUPLICATE_READING;
+        else if (rc != SQLITE_DONE)
+            err = WT_ERR_IO;
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+wt_err wt_queue_held_load(wt_queue *queue, wt_queue_held **held, size_t *count)
+{
+    WT_ASSERT(queue != NULL && held != NULL && count != NULL);
+    *held = NULL;
+    *count = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(queue->db,
+                           "SELECT interval, meter_id, import_mwh, export_mwh, flags FROM held "
+                           "ORDER BY interval, meter_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return WT_ERR_IO;
+    wt_queue_held *out = NULL;
+    size_t n = 0, cap = 0;
+    wt_err err = WT_OK;
+    int rc;
+    while (err == WT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            wt_queue_held *grown = realloc(out, cap * sizeof *grown);
+            if (grown == NULL) {
+                err = WT_ERR_NO_MEMORY;
+                break;
+            }
+            out = grown;
+        }
+        wt_queue_held *h = &out[n];
+        memset(h, 0, sizeof *h);
+        int64_t interval = sqlite3_column_int64(st, 0);
+        const unsigned char *id = sqlite3_column_text(st, 1);
+        h->reading.import_mwh = sqlite3_column_int64(st, 2);
+        h->reading.export_mwh = sqlite3_column_int64(st, 3);
+        h->reading.flags = (uint8_t)(sqlite3_column_int(st, 4) & WT_READING_ESTIMATED);
+        if (interval < 0 || id == NULL ||
+            wt_meter_id_set(&h->reading.meter_id, (const char *)id) != WT_OK ||
+            h->reading.import_mwh < 0 || h->reading.export_mwh < 0) {
+            err = WT_ERR_STORE_CORRUPT;
+            break;
+        }
+        h->interval = (uint64_t)interval;
+        n++;
+    }
+    if (err == WT_OK && rc != SQLITE_DONE)
+        err = WT_ERR_IO;
+    sqlite3_finalize(st);
+    if (err != WT_OK) {
+        free(out);
+        return err;
+    }
+    *held = out;
+    *count = n;
     return WT_OK;
 }

@@ -14,5 +14,7 @@ typedef struct {
 } wt_meter_command;
 
 int wt_meter_cmd_parse(int argc, char **argv);
+int wt_meter_cmd_run(int argc, char **argv);
+int wt_meter_cmd_probe(int argc, char **argv);
 
 #endif /* WATTLE_METER_CLI_COMMANDS_H */

@@ -7,6 +7,9 @@
 
 static const wt_meter_command commands[] = {
     {"parse", "decode DSMR P1, SML or Tasmota JSON input into JSON lines", wt_meter_cmd_parse},
+    {"run", "the bridge: meters to signed interval readings, via an outbox, to the engine",
+     wt_meter_cmd_run},
+    {"probe", "read one telegram from a configured meter and print it", wt_meter_cmd_probe},
 };
 
 static void usage(FILE *out)

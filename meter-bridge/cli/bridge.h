@@ -1,0 +1,59 @@
+/*
+ * bridge.h — the configuration and inputs of `wattle-meter run` and
+ * `wattle-meter probe` (private to the program).
+ */
+#ifndef WATTLE_METER_CLI_BRIDGE_H
+#define WATTLE_METER_CLI_BRIDGE_H
+
+#include "meter.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BRIDGE_METERS_MAX 4096
+#define BRIDGE_TEXT_BYTES 512
+
+typedef enum { INPUT_FILE = 1, INPUT_PIPE, INPUT_SERIAL, INPUT_TCP } bridge_input_kind;
+
+typedef struct {
+    char name[64];                   /* the INI section */
+    wt_meter_format protocol;        /* dsmr | sml | tasmota */
+    bridge_input_kind input;         /* file | pipe | serial | tcp */
+    char address[BRIDGE_TEXT_BYTES]; /* path, device or host:port */
+    char meter_id[WT_METER_ID_BYTES_MAX + 1];
+    uint32_t baud; /* serial: 115200 (8N1, DSMR 4+) or 9600 (7E1, DSMR 2.2/3) */
+} bridge_meter;
+
+typedef struct {
+    char key_path[BRIDGE_TEXT_BYTES];
+    char node[BRIDGE_TEXT_BYTES];
+    char genesis[BRIDGE_TEXT_BYTES];
+    char queue[BRIDGE_TEXT_BYTES];
+    uint32_t chain_id; /* from genesis, or [gateway] chain_id */
+    int64_t interval_ms;
+    int64_t flush_delay_ms; /* how long after an interval ends it is closed */
+    int64_t max_skew_ms;
+    int64_t max_gap_ms;
+    int64_t register_modulus_mwh;
+    int64_t timeout_ms; /* one nng request */
+    int64_t retry_ms;   /* wait after the engine did not answer */
+    int64_t expiry_ms;  /* a transaction stays valid this long after signing */
+    bool ignore_crc;
+    size_t meters_count;
+    bridge_meter *meters; /* malloc'd */
+} bridge_config;
+
+/* Load and check FILE; on failure print why (naming file and line) to stderr
+ * and return false. */
+bool bridge_config_load(bridge_config *cfg, const char *path, const char *prog);
+void bridge_config_free(bridge_config *cfg);
+
+/* Open a meter's input: a file or pipe read-only, a serial device in raw
+ * mode at its baud rate (8N1, or 7E1 at 9600), a TCP connection. Returns
+ * the fd (non-blocking) or -1 with errno-based text in err. */
+int bridge_input_open(const bridge_meter *m, char *err, size_t err_cap);
+
+/* Set a serial fd (termios) for the meter's line: 115200 8N1 or 9600 7E1. */
+int bridge_serial_setup(int fd, uint32_t baud);
+
+#endif /* WATTLE_METER_CLI_BRIDGE_H */

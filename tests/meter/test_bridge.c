@@ -1,0 +1,361 @@
+/*
+ * test_bridge.c — `wattle-meter run` against the real engine (integration):
+ * a chain made by `wattle chain init` (1 s intervals, 60 intervals of grace
+ * for readings), `wattled` on free loopback ports, a gateway and two meters
+ * registered with `wattle`, DSMR telegrams written into two FIFOs. The
+ * engine is killed (SIGKILL) for several intervals and started again: the
+ * outbox keeps the readings and, once the engine is back, every interval
+ * arrives exactly once and in order (consecutive intervals, consecutive
+ * nonces, increasing sequence numbers, each txid committed in the ledger).
+ * Then the bridge is stopped and started again on the same outbox: nothing
+ * is lost or sent twice. argv: wattled, wattle, wattle-meter.
+ */
+#include "meter.h"
+#include "run_cmd.h"
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *wattled, *wattle, *wattle_meter;
+static char tmp[256], chain[300], http_addr[64], http_url[80], nng_url[64], pub_url[64];
+static char queue_path[400], config_path[400], bridge_log[400];
+static pid_t daemon_pid, bridge_pid;
+static int fifo_fd[2];
+static int64_t reg_mwh[2] = {1000000, 5000000};
+
+static void run_tool(run_result *r, const char *a0, ...)
+{
+    char *argv[40];
+    int n = 0;
+    va_list ap;
+    va_start(ap, a0);
+    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    run_cmd(r, argv, NULL);
+}
+
+static void expect_ok(run_result *r, const char *what)
+{
+    if (r->status != 0)
+        fail_msg("%s: status %d\nstdout: %s\nstderr: %s", what, r->status, r->out, r->err);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static void new_key(char *path, size_t cap, char address[WT_ADDRESS_CHARS + 1], const char *name)
+{
+    snprintf(path, cap, "%s/%s.key", tmp, name);
+    run_result r;
+    run_tool(&r, wattle, "key", "new", "--out", path, NULL);
+    expect_ok(&r, "key new");
+    run_result_free(&r);
+    run_tool(&r, wattle, "key", "address", path, NULL);
+    expect_ok(&r, "key address");
+    memcpy(address, strstr(r.out, "uc1"), WT_ADDRESS_CHARS);
+    address[WT_ADDRESS_CHARS] = '\0';
+    run_result_free(&r);
+}
+
+static void start_daemon(void)
+{
+    char log[400];
+    snprintf(log, sizeof log, "%s/wattled.log", tmp);
+    daemon_pid = fork();
+    assert_true(daemon_pid >= 0);
+    if (daemon_pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
+              pub_url, "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 150; i++) {
+        run_result r;
+        run_tool(&r, wattle, "blocks", "--node", http_url, "--timeout-ms", "1000", NULL);
+        int status = r.status;
+        run_result_free(&r);
+        if (status == 0)
+            return;
+        assert_int_not_equal(waitpid(daemon_pid, NULL, WNOHANG), daemon_pid);
+        sleep_ms(100);
+    }
+    fail_msg("wattled did not answer on %s (see %s)", http_url, log);
+}
+
+static void stop_pid(pid_t *pid, int sig)
+{
+    if (*pid > 0) {
+        kill(*pid, sig);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+static void start_bridge(void)
+{
+    bridge_pid = fork();
+    assert_true(bridge_pid >= 0);
+    if (bridge_pid == 0) {
+        int fd = open(bridge_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(wattle_meter, wattle_meter, "run", "--config", config_path, (char *)NULL);
+        _exit(127);
+    }
+}
+
+/* One DSMR 2.2 telegram per meter (no CRC in that version), 10 Wh more. */
+static void write_telegrams(void)
+{
+    for (int i = 0; i < 2; i++) {
+        reg_mwh[i] += 10000;
+        char t[512];
+        int n =
+            snprintf(t, sizeof t,
+                     "/KFM5 WATTLE-2.2\r\n\r\n0-0:96.1.1(4D5452%d)\r\n"
+                     "1-0:1.8.1(%06lld.%03lld*kWh)\r\n1-0:1.8.2(000001.000*kWh)\r\n"
+                     "1-0:2.8.1(000000.000*kWh)\r\n1-0:2.8.2(000000.500*kWh)\r\n!\r\n",
+                     i, (long long)(reg_mwh[i] / 1000000), (long long)(reg_mwh[i] / 1000 % 1000));
+        assert_int_equal(write(fifo_fd[i], t, (size_t)n), n);
+    }
+}
+
+static void write_for(long ms)
+{
+    for (long t = 0; t < ms; t += 100) {
+        write_telegrams();
+        sleep_ms(100);
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s/wattle-bridge-XXXXXX", t != NULL && *t ? t : "/tmp");
+    if (mkdtemp(tmp) == NULL)
+        return -1;
+    unsetenv("WATTLE_PASSPHRASE");
+    unsetenv("WATTLE_NODE");
+    snprintf(chain, sizeof chain, "%s/chain", tmp);
+    run_result r;
+    run_tool(&r, wattle, "chain", "init", "--out", chain, "--chain-id", "77", "--interval-ms",
+             "1000", "--zones", "campus:20", NULL);
+    expect_ok(&r, "chain init");
+    run_result_free(&r);
+    char ini[400];
+    snprintf(ini, sizeof ini, "%s/wattled.ini", chain);
+    FILE *f = fopen(ini, "a");
+    assert_non_null(f);
+    fprintf(f, "\n[market]\nsettle_delay_intervals = 60\n");
+    fclose(f);
+    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", free_port());
+    snprintf(http_url, sizeof http_url, "http://%s", http_addr);
+    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", free_port());
+    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", free_port());
+    snprintf(queue_path, sizeof queue_path, "%s/outbox.db", tmp);
+    snprintf(config_path, sizeof config_path, "%s/bridge.ini", tmp);
+    snprintf(bridge_log, sizeof bridge_log, "%s/bridge.log", tmp);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    stop_pid(&bridge_pid, SIGKILL);
+    stop_pid(&daemon_pid, SIGTERM);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void pending_and_committed(uint64_t counts[3])
+{
+    wt_queue *q = NULL;
+    uint64_t last = 0;
+    bool any = false;
+    assert_int_equal(wt_queue_open(&q, queue_path), WT_OK);
+    assert_int_equal(wt_queue_stats(q, counts, &last, &any), WT_OK);
+    wt_queue_close(q);
+}
+
+static void wait_drained(uint64_t at_least)
+{
+    uint64_t counts[3] = {0, 0, 0};
+    for (int i = 0; i < 150; i++) {
+        pending_and_committed(counts);
+        if (counts[WT_QUEUE_PENDING] == 0 && counts[WT_QUEUE_COMMITTED] >= at_least)
+            return;
+        sleep_ms(100);
+    }
+    fail_msg("outbox not drained: %llu pending, %llu committed, %llu rejected (see %s)",
+             (unsigned long long)counts[0], (unsigned long long)counts[1],
+             (unsigned long long)counts[2], bridge_log);
+}
+
+/* Every interval in the outbox: committed, consecutive, nonces 1.., seq
+ * increasing, two entries; each txid committed in the engine. */
+static uint64_t check_outbox(bool ask_engine)
+{
+    wt_queue *q = NULL;
+    assert_int_equal(wt_queue_open(&q, queue_path), WT_OK);
+    uint64_t counts[3], last = 0;
+    bool any = false;
+    assert_int_equal(wt_queue_stats(q, counts, &last, &any), WT_OK);
+    assert_true(any);
+    assert_int_equal(counts[WT_QUEUE_REJECTED], 0);
+    assert_int_equal(counts[WT_QUEUE_PENDING], 0);
+    uint64_t rows = counts[WT_QUEUE_COMMITTED];
+    uint64_t first = last + 1 - rows, prev_seq = 0;
+    for (uint64_t k = first; k <= last; k++) {
+        wt_queue_item it;
+        if (wt_queue_get(q, &it, k) != WT_OK || it.nonce != k - first + 1) {
+            size_t n = 0;
+            char *log = wt_test_read_file(bridge_log, &n);
+            fail_msg("interval %llu missing from the outbox or out of order:\n%s",
+                     (unsigned long long)k, log != NULL ? log : "");
+        }
+        assert_int_equal(it.state, WT_QUEUE_COMMITTED);
+        assert_int_equal(it.nonce, k - first + 1);
+        assert_true(it.seq > prev_seq);
+        prev_seq = it.seq;
+        wt_tx d;
+        const char *field = NULL;
+        assert_int_equal(wt_tx_decode(&d, &field, it.tx, it.tx_len), WT_OK);
+        assert_int_equal(d.body.readings.count, 2);
+        assert_int_equal(d.chain_id, 77);
+        if (ask_engine) {
+            char hex[65];
+            wt_hex_encode(hex, it.txid, 32);
+            run_result r;
+            run_tool(&r, wattle, "tx", "status", "--node", http_url, hex, NULL);
+            expect_ok(&r, "tx status");
+            if (strstr(r.out, "\"status\":\"committed\"") == NULL)
+                fail_msg("interval %llu: %s", (unsigned long long)k, r.out);
+            run_result_free(&r);
+        }
+        wt_queue_item_free(&it);
+    }
+    wt_queue_close(q);
+    return rows;
+}
+
+static void outage_then_back(void **state)
+{
+    (void)state;
+    start_daemon();
+    char gw_key[400], owner_key[400], gw_addr[WT_ADDRESS_CHARS + 1],
+        owner_addr[WT_ADDRESS_CHARS + 1], op_key[400];
+    new_key(gw_key, sizeof gw_key, gw_addr, "gateway");
+    new_key(owner_key, sizeof owner_key, owner_addr, "owner");
+    snprintf(op_key, sizeof op_key, "%s/operator.key", chain);
+    run_result r;
+    run_tool(&r, wattle, "register", "gateway", "--key", op_key, "--gateway", gw_addr, "--zone",
+             "campus", "--node", http_url, NULL);
+    expect_ok(&r, "register gateway");
+    run_result_free(&r);
+    const char *ids[2] = {"MTR-A", "MTR-B"};
+    for (int i = 0; i < 2; i++) {
+        run_tool(&r, wattle, "register", "meter", "--key", op_key, "--meter", ids[i], "--owner",
+                 owner_addr, "--zone", "campus", "--gateway", gw_addr, "--node", http_url, NULL);
+        expect_ok(&r, "register meter");
+        run_result_free(&r);
+    }
+    char fifo[2][400];
+    for (int i = 0; i < 2; i++) {
+        snprintf(fifo[i], sizeof fifo[i], "%s/meter%d.fifo", tmp, i);
+        assert_int_equal(mkfifo(fifo[i], 0600), 0);
+        fifo_fd[i] = open(fifo[i], O_RDWR);
+        assert_true(fifo_fd[i] >= 0);
+    }
+    FILE *f = fopen(config_path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[gateway]\nkey = %s\nnode = %s\ngenesis = %s/genesis.bin\nqueue = %s\n"
+            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\n\n"
+            "[kitchen]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-B\n\n"
+            "[garage]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-A\n",
+            gw_key, nng_url, chain, queue_path, fifo[1], fifo[0]);
+    fclose(f);
+
+    start_bridge();
+    write_for(2500);
+    /* the engine goes away for about four intervals */
+    stop_pid(&daemon_pid, SIGKILL);
+    write_for(4000);
+    uint64_t counts[3];
+    pending_and_committed(counts);
+    assert_true(counts[WT_QUEUE_PENDING] >= 2); /* kept while the engine was gone */
+    start_daemon();
+    write_for(2500);
+    wait_drained(6);
+    uint64_t rows = check_outbox(true);
+    assert_true(rows >= 6);
+
+    /* the bridge restarts on the same outbox: continues with the next nonce */
+    stop_pid(&bridge_pid, SIGTERM);
+    start_bridge();
+    write_for(2500);
+    wait_drained(rows + 1);
+    stop_pid(&bridge_pid, SIGTERM);
+    uint64_t rows2 = check_outbox(true);
+    assert_true(rows2 > rows);
+    size_t log_len = 0;
+    char *log = wt_test_read_file(bridge_log, &log_len);
+    assert_non_null(log);
+    if (strstr(log, "kept in the outbox") == NULL)
+        fail_msg("no outage in the bridge log:\n%s", log);
+    free(log);
+    for (int i = 0; i < 2; i++)
+        close(fifo_fd[i]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s WATTLED WATTLE WATTLE-METER\n", argv[0]);
+        return 2;
+    }
+    wattled = argv[1];
+    wattle = argv[2];
+    wattle_meter = argv[3];
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(outage_then_back),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
