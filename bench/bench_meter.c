@@ -2,13 +2,20 @@
  * frames parsed per second (CRC checked, every value converted), each beside
  * a baseline over the very same bytes in the same run — a plain memchr scan
  * for line ends (DSMR) or for the 1b escape byte (SML), i.e. the least any
- * parser must do to look at each byte once. The readings-ingest figure of
- * issue 7 needs the engine and is not measured here. */
+ * parser must do to look at each byte once. Then readings_ingest: meter
+ * readings per second committed durably by the engine (wt_node_submit: decode,
+ * signature, transition, group commit) through gateway batches of 1,000
+ * meters, one signature per batch, one interval's batches per submission;
+ * its baseline is the same transactions through the in-memory transition
+ * alone (decode, signature check, apply; one thread, no store). */
 #include "bench.h"
+#include "engine.h"
 #include "meter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A DSMR 5.0.2 telegram as a Dutch meter sends it (values invented). */
 static const char *const dsmr_lines[] = {
@@ -113,6 +120,227 @@ __attribute__((noinline)) static uint64_t memchr_count(const uint8_t *p, size_t 
 
 static wt_meter_reading reading;
 
+/* ------------------------------------------------------ readings_ingest */
+
+#define INGEST_BATCH 1000
+/* a setup step that cannot fail on a sound build: say which, then stop */
+#define INGEST_DIE()                                                                               \
+    (fprintf(stderr, "bench meter: readings_ingest setup failed at line %d\n", __LINE__), abort())
+
+typedef struct {
+    uint8_t *raw;
+    size_t len;
+} encoded_tx;
+
+static int64_t ingest_now_ms;
+
+static int64_t ingest_clock(void *arg)
+{
+    (void)arg;
+    return ingest_now_ms;
+}
+
+static void ingest_key(const wt_ctx *wctx, wt_seckey *key, const char *label)
+{
+    uint8_t secret[32];
+    wt_tagged_hash(secret, "wattle/bench-key", (const uint8_t *)label, strlen(label));
+    if (wt_seckey_from_bytes(wctx, key, secret) != WT_OK)
+        INGEST_DIE();
+}
+
+static encoded_tx sign_tx(const wt_ctx *wctx, wt_tx *tx, const wt_seckey *key)
+{
+    encoded_tx e;
+    if (wt_tx_sign(wctx, NULL, tx, key) != WT_OK)
+        INGEST_DIE();
+    e.len = wt_tx_encoded_len(tx);
+    e.raw = malloc(e.len);
+    const char *field = NULL;
+    if (e.raw == NULL || wt_tx_encode(e.raw, e.len, &e.len, &field, tx) != WT_OK)
+        INGEST_DIE();
+    return e;
+}
+
+static void submit_or_die(wt_node *node, const encoded_tx *txs, size_t count)
+{
+    const uint8_t **raws = malloc(count * sizeof *raws);
+    size_t *lens = malloc(count * sizeof *lens);
+    wt_submit_result *res = malloc(count * sizeof *res);
+    if (raws == NULL || lens == NULL || res == NULL)
+        INGEST_DIE();
+    for (size_t i = 0; i < count; i++) {
+        raws[i] = txs[i].raw;
+        lens[i] = txs[i].len;
+    }
+    if (wt_node_submit(node, res, raws, lens, count) != WT_OK)
+        INGEST_DIE();
+    for (size_t i = 0; i < count; i++)
+        if (res[i].err != WT_OK) {
+            fprintf(stderr, "bench meter: tx %zu: %s (%s)\n", i, wt_errname(res[i].err),
+                    res[i].field ? res[i].field : "?");
+            INGEST_DIE();
+        }
+    free(raws);
+    free(lens);
+    free(res);
+}
+
+static double apply_all(const wt_ctx *wctx, wt_state *state, const encoded_tx *txs, size_t count)
+{
+    wt_apply_opts opts = {.now_ms = ingest_now_ms};
+    double t0 = wt_bench_now_s();
+    for (size_t i = 0; i < count; i++) {
+        wt_tx tx;
+        const char *field = NULL;
+        uint8_t txid[32];
+        if (wt_tx_decode(&tx, &field, txs[i].raw, txs[i].len) != WT_OK)
+            INGEST_DIE();
+        wt_tx_id_encoded(txid, txs[i].raw, txs[i].len);
+        if (wt_ledger_apply(wctx, state, &field, &tx, txid, &opts) != WT_OK)
+            INGEST_DIE();
+    }
+    return wt_bench_now_s() - t0;
+}
+
+static void readings_ingest(wt_bench_ctx *ctx)
+{
+    bool quick = wt_bench_quick(ctx);
+    unsigned meters = quick ? 2000 : 10000, intervals = quick ? 3 : 20;
+    unsigned per_interval = meters / INGEST_BATCH;
+    wt_log_set_level(WT_LOG_WARN);
+    wt_ctx *wctx;
+    if (wt_ctx_create(&wctx) != WT_OK)
+        INGEST_DIE();
+    static wt_seckey op, issuer, utility, gateway;
+    ingest_key(wctx, &op, "ingest-operator");
+    ingest_key(wctx, &issuer, "ingest-issuer");
+    ingest_key(wctx, &gateway, "ingest-gateway");
+    ingest_key(wctx, &utility, "ingest-utility");
+    static wt_chain_params p;
+    memset(&p, 0, sizeof p);
+    p.chain_id = 11;
+    p.genesis_time_ms = INT64_C(1800000000000);
+    p.interval_ms = 60000;
+    memcpy(p.operator_key, op.pubkey, 32);
+    memcpy(p.issuer_key, issuer.pubkey, 32);
+    memcpy(p.utility_key, utility.pubkey, 32);
+    p.retail_tariff_kind = WT_CHAIN_TARIFF_FLAT;
+    p.feed_in_tariff_kind = WT_CHAIN_TARIFF_FLAT;
+    p.retail_micro_per_kwh = 150000000;
+    p.feed_in_micro_per_kwh = 60000000;
+    p.price_ceiling_micro_per_kwh = 1000000000;
+    p.zones_count = 1;
+    strcpy(p.zones[0].name, "campus");
+    p.zones[0].parent = WT_CHAIN_ZONE_NONE;
+    p.zones[0].fee_micro_per_kwh = 20000000;
+    uint64_t first = (uint64_t)(p.genesis_time_ms / p.interval_ms) + 1;
+    ingest_now_ms = (int64_t)(first + intervals + 1) * p.interval_ms;
+
+    char dir[] = "/tmp/wattle-bench-meter-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        INGEST_DIE();
+    char db[128];
+    snprintf(db, sizeof db, "%s/ledger.db", dir);
+    wt_node_opts opts = {.db_path = db, .params = &p, .operator_key = &op, .clock = ingest_clock};
+    wt_node *node;
+    wt_err open_err = wt_node_open(&node, wctx, &opts);
+    if (open_err != WT_OK) {
+        fprintf(stderr, "bench meter: cannot open a node: %s\n", wt_errname(open_err));
+        INGEST_DIE();
+    }
+    wt_state *state;
+    if (wt_state_create(&state, &p) != WT_OK)
+        INGEST_DIE();
+
+    /* the gateway and its meters (untimed) */
+    wt_bench_progress(ctx, "readings_ingest: registering a gateway and %u meters", meters);
+    size_t reg_count = 1 + meters;
+    encoded_tx *regs = calloc(reg_count, sizeof *regs);
+    if (regs == NULL)
+        INGEST_DIE();
+    uint64_t op_nonce = 0;
+    wt_tx tx;
+    wt_tx_init(&tx, WT_TX_REGISTER);
+    tx.chain_id = p.chain_id;
+    memcpy(tx.sender, op.pubkey, 32);
+    tx.nonce = ++op_nonce;
+    tx.expiry_ms = INT64_MAX;
+    tx.body.reg.kind = WT_TX_REGISTER_GATEWAY;
+    memcpy(tx.body.reg.u.gateway.key, gateway.pubkey, 32);
+    regs[0] = sign_tx(wctx, &tx, &op);
+    for (unsigned m = 0; m < meters; m++) {
+        char id[16];
+        snprintf(id, sizeof id, "M%06u", m);
+        wt_tx_init(&tx, WT_TX_REGISTER);
+        tx.chain_id = p.chain_id;
+        memcpy(tx.sender, op.pubkey, 32);
+        tx.nonce = ++op_nonce;
+        tx.expiry_ms = INT64_MAX;
+        tx.body.reg.kind = WT_TX_REGISTER_METER;
+        if (wt_meter_id_set(&tx.body.reg.u.meter.meter_id, id) != WT_OK)
+            INGEST_DIE();
+        uint8_t owner[32];
+        wt_tagged_hash(owner, "wattle/bench-owner", (const uint8_t *)id, strlen(id));
+        memcpy(tx.body.reg.u.meter.owner, owner, 32);
+        memcpy(tx.body.reg.u.meter.gateway, gateway.pubkey, 32);
+        regs[1 + m] = sign_tx(wctx, &tx, &op);
+    }
+    for (size_t at = 0; at < reg_count; at += 1000)
+        submit_or_die(node, regs + at, reg_count - at < 1000 ? reg_count - at : 1000);
+    apply_all(wctx, state, regs, reg_count);
+
+    /* one READINGS per 1,000 meters per interval, signed by the gateway (untimed) */
+    size_t batches = (size_t)intervals * per_interval;
+    encoded_tx *txs = calloc(batches, sizeof *txs);
+    wt_reading *entries = calloc(INGEST_BATCH, sizeof *entries);
+    if (txs == NULL || entries == NULL)
+        INGEST_DIE();
+    uint64_t nonce = 0, rng = 0x1ea5e;
+    for (unsigned k = 0; k < intervals; k++)
+        for (unsigned b = 0; b < per_interval; b++) {
+            for (unsigned i = 0; i < INGEST_BATCH; i++) {
+                char id[16];
+                snprintf(id, sizeof id, "M%06u", b * INGEST_BATCH + i);
+                memset(&entries[i], 0, sizeof entries[i]);
+                wt_meter_id_set(&entries[i].meter_id, id);
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                entries[i].import_mwh = (int64_t)(rng % 500000);
+                entries[i].export_mwh = (int64_t)((rng >> 20) % 200000);
+            }
+            encoded_tx *e = &txs[(size_t)k * per_interval + b];
+            if (wt_readings_tx_build(&e->raw, &e->len, wctx, &gateway, p.chain_id, ++nonce,
+                                     INT64_MAX, first + k, entries, INGEST_BATCH) != WT_OK)
+                INGEST_DIE();
+        }
+    wt_bench_progress(ctx, "readings_ingest: %u intervals x %u meters, %u per batch", intervals,
+                      meters, INGEST_BATCH);
+    double t0 = wt_bench_now_s();
+    for (unsigned k = 0; k < intervals; k++)
+        submit_or_die(node, txs + (size_t)k * per_interval, per_interval);
+    double seconds = wt_bench_now_s() - t0;
+    double baseline_s = apply_all(wctx, state, txs, batches);
+    double readings = (double)batches * INGEST_BATCH;
+    wt_bench_report(ctx, "readings_ingest", readings / seconds, "readings/s", readings / baseline_s,
+                    "in_memory_transition_one_thread");
+
+    for (size_t i = 0; i < reg_count; i++)
+        free(regs[i].raw);
+    for (size_t i = 0; i < batches; i++)
+        free(txs[i].raw);
+    free(regs);
+    free(txs);
+    free(entries);
+    wt_node_close(node);
+    wt_state_destroy(state);
+    wt_ctx_destroy(wctx);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench meter: could not remove %s\n", dir);
+}
+
 void wt_bench_meter(wt_bench_ctx *ctx)
 {
     /* A stream of telegrams back to back, as a serial port delivers them. */
@@ -134,7 +362,7 @@ void wt_bench_meter(wt_bench_ctx *ctx)
             while (at < stream_len) {
                 size_t used;
                 if (wt_dsmr_next(&reading, &used, stream + at, stream_len - at, true, 0) != WT_OK)
-                    abort();
+                    INGEST_DIE();
                 acc += (uint64_t)reading.values[5].value_int;
                 at += used;
             }
@@ -170,7 +398,7 @@ void wt_bench_meter(wt_bench_ctx *ctx)
                 size_t used;
                 if (wt_sml_next(&reading, &used, &list_index, sml_stream + at, sml_len - at, true,
                                 0) != WT_OK)
-                    abort();
+                    INGEST_DIE();
                 acc += (uint64_t)reading.values_count;
                 at += used;
             }
@@ -189,4 +417,5 @@ void wt_bench_meter(wt_bench_ctx *ctx)
     wt_bench_progress(ctx, "SML: %d-byte frames, %.0f parsed", (int)frame_len, frames);
     wt_bench_report(ctx, "sml_frames", frames / best_parse, "frames/s", frames / best_scan,
                     "memchr_escape_scan");
+    readings_ingest(ctx);
 }
