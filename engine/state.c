@@ -9,6 +9,7 @@
 #include "lthash.h"
 #include "map.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,9 +276,34 @@ static account_rec *account_find(const wt_state *s, const uint8_t key[32])
     return VEC_AT(s->accounts, account_rec, i);
 }
 
+/* The map keys of the keyed tables. Tagged hashes keep the tables apart and
+ * fix the keys' width; the tag's midstate is computed once, so a key costs one
+ * SHA-256 compression. A meter id needs no hash at all: it is 1..32 visible
+ * ASCII bytes (never zero), so zero padding to 32 bytes is unambiguous. */
+static wt_tagged_hasher standing_tag, reading_tag, request_tag;
+static pthread_once_t key_tags_once = PTHREAD_ONCE_INIT;
+
+static void key_tags_init(void)
+{
+    wt_tagged_hash_init(&standing_tag, "wattle/standing-key");
+    wt_tagged_hash_init(&reading_tag, "wattle/reading-key");
+    wt_tagged_hash_init(&request_tag, "wattle/request-key");
+}
+
+static void tagged_key(uint8_t out[32], const wt_tagged_hasher *tag, const uint8_t *data,
+                       size_t data_len)
+{
+    pthread_once(&key_tags_once, key_tags_init);
+    wt_tagged_hasher h = *tag;
+    wt_tagged_hash_update(&h, data, data_len);
+    wt_tagged_hash_final(out, &h);
+}
+
 static void meter_key(uint8_t out[32], const char *id, size_t id_len)
 {
-    wt_tagged_hash(out, "wattle/meter-id", (const uint8_t *)id, id_len);
+    WT_ASSERT(id_len >= 1 && id_len <= 32);
+    memset(out, 0, 32);
+    memcpy(out, id, id_len);
 }
 
 static meter_rec *meter_find(const wt_state *s, const char *id, size_t id_len)
@@ -295,7 +321,7 @@ static void standing_key(uint8_t out[32], const uint8_t owner[32], uint16_t zone
     uint8_t buf[34];
     memcpy(buf, owner, 32);
     wt_put_be16(buf + 32, zone);
-    wt_tagged_hash(out, "wattle/standing-key", buf, sizeof buf);
+    tagged_key(out, &standing_tag, buf, sizeof buf);
 }
 
 static void reading_key(uint8_t out[32], const uint8_t meter[32], uint64_t interval)
@@ -303,7 +329,7 @@ static void reading_key(uint8_t out[32], const uint8_t meter[32], uint64_t inter
     uint8_t buf[40];
     memcpy(buf, meter, 32);
     wt_put_be64(buf + 32, interval);
-    wt_tagged_hash(out, "wattle/reading-key", buf, sizeof buf);
+    tagged_key(out, &reading_tag, buf, sizeof buf);
 }
 
 static void request_key(uint8_t out[32], const uint8_t merchant[32], const uint8_t ref[32])
@@ -311,7 +337,7 @@ static void request_key(uint8_t out[32], const uint8_t merchant[32], const uint8
     uint8_t buf[64];
     memcpy(buf, merchant, 32);
     memcpy(buf + 32, ref, 32);
-    wt_tagged_hash(out, "wattle/request-key", buf, sizeof buf);
+    tagged_key(out, &request_tag, buf, sizeof buf);
 }
 
 /* ------------------------------------------------------ create / destroy */
