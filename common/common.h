@@ -121,6 +121,8 @@
     X(WT_ERR_URI_BAD_ENCODING, "uri_bad_encoding", "the payment request has bad percent-encoding") \
     X(WT_ERR_URI_BAD_VALUE, "uri_bad_value", "a payment request parameter has an invalid value")   \
     X(WT_ERR_REQUEST_EXPIRED, "request_expired", "the payment request has expired")                \
+    X(WT_ERR_MDB_CHECKSUM, "mdb_checksum", "the MDB frame's checksum is wrong")                    \
+    X(WT_ERR_MDB_FRAME, "mdb_frame", "the MDB frame is malformed")                                 \
     /* meter bridge */                                                                             \
     X(WT_ERR_CRC_MISMATCH, "crc_mismatch", "the telegram's CRC does not match its contents")       \
     X(WT_ERR_TELEGRAM_TRUNCATED, "telegram_truncated", "the telegram ends before it is complete")  \

@@ -102,4 +102,112 @@ wt_err wt_pos_qr_write_text(FILE *out, const char *text);
  * 8 user units per module). */
 wt_err wt_pos_qr_write_svg(FILE *out, const char *text);
 
+/* ------------------------------------------- MDB cashless device (pure) */
+
+/*
+ * An MDB/ICP cashless device, level 1, as a pure state machine over 9-bit
+ * words (bit 8 = the mode bit): no serial port, no clock of its own (the
+ * caller passes now_ms). By default at the second cashless address, 0x60,
+ * so it can sit beside a card reader at 0x10. Amounts on the bus are whole
+ * U-Coin (scale factor 1, no decimals; at most 65,535 U); country code 1410
+ * (KRW, ISO 4217 410).
+ *
+ * Framing, VMC → reader: the address byte (address | command) with the mode
+ * bit set, the data bytes, then CHK = the sum of all previous bytes mod 256.
+ * Reader → VMC: data bytes, and CHK with the mode bit set; or a lone ACK
+ * (0x00 with the mode bit). The VMC answers a data response with ACK (0x00),
+ * RET (0xAA: send it again) or NAK (0xFF: keep it for the next POLL). A frame
+ * for another address is ignored; a frame with a bad checksum or of the
+ * wrong length gets no answer (the VMC times out and repeats it).
+ *
+ * States: INACTIVE (after RESET) → DISABLED (after SETUP config) → ENABLED
+ * (READER ENABLE) → SESSION_IDLE (the app began a session: BEGIN SESSION is
+ * sent on the next POLL) → VEND (VEND REQUEST: the app must pay and then
+ * call wt_mdb_vend_result; VEND APPROVED only after the engine committed
+ * the payment) → SESSION_IDLE (VEND SUCCESS, or VEND FAILURE: the app
+ * refunds) → ENABLED (SESSION COMPLETE → END SESSION).
+ * Level-2/3 commands are answered as a level-1 reader must: EXPANSION
+ * REQUEST ID → PERIPHERAL ID; REVALUE → REVALUE DENIED; others ACK.
+ */
+#define WT_MDB_ADDR_CASHLESS1  0x10
+#define WT_MDB_ADDR_CASHLESS2  0x60
+#define WT_MDB_MODE            0x100 /* the 9th bit */
+#define WT_MDB_FRAME_WORDS_MAX 40
+#define WT_MDB_ACK             0x00
+#define WT_MDB_RET             0xAA
+#define WT_MDB_NAK             0xFF
+
+typedef enum {
+    WT_MDB_INACTIVE = 0,
+    WT_MDB_DISABLED,
+    WT_MDB_ENABLED,
+    WT_MDB_SESSION_IDLE,
+    WT_MDB_VEND,
+} wt_mdb_state;
+
+/* What the application must do after a command (wt_mdb_handle's *event). */
+typedef enum {
+    WT_MDB_EV_NONE = 0,
+    WT_MDB_EV_VEND_REQUEST, /* pay price_u for item, then wt_mdb_vend_result */
+    WT_MDB_EV_VEND_CANCEL,  /* the VMC cancelled the pending vend */
+    WT_MDB_EV_VEND_SUCCESS, /* the item dropped: the sale stands */
+    WT_MDB_EV_VEND_FAILURE, /* it did not: refund the payment */
+    WT_MDB_EV_SESSION_END,  /* END SESSION was sent */
+    WT_MDB_EV_RESET,
+} wt_mdb_event;
+
+typedef struct {
+    uint8_t address;        /* WT_MDB_ADDR_CASHLESS2 by default */
+    uint8_t max_response_s; /* announced in SETUP; a vend unanswered this long is denied */
+    wt_mdb_state state;
+    uint8_t vmc_level; /* from SETUP config */
+    uint16_t max_price_u, min_price_u;
+    uint16_t vend_price_u, vend_item;
+    int64_t vend_since_ms;
+    /* the responses waiting for POLL, oldest first */
+    uint8_t queue[4][32];
+    uint8_t queue_len[4];
+    uint8_t queue_count;
+    /* the last data response sent, until the VMC ACKs it */
+    uint16_t last[WT_MDB_FRAME_WORDS_MAX];
+    size_t last_count;
+} wt_mdb;
+
+/* A reader at address (WT_MDB_ADDR_CASHLESS1 or _2), INACTIVE with JUST
+ * RESET queued. */
+void wt_mdb_init(wt_mdb *dev, uint8_t address);
+
+/*
+ * Handle one frame from the VMC (words[0..n), 9-bit words) at now_ms: write
+ * the reader's answer to out (up to WT_MDB_FRAME_WORDS_MAX words; *out_count
+ * 0 means no answer) and what the application must do to *event.
+ * Errors (no answer, nothing changed): WT_ERR_MDB_CHECKSUM,
+ * WT_ERR_MDB_FRAME (no mode bit on the first word, a word above 9 bits, the
+ * wrong length for the command), WT_ERR_NOT_FOUND (another device's
+ * address: not an error on the bus, just not ours).
+ */
+wt_err wt_mdb_handle(wt_mdb *dev, uint16_t *out, size_t *out_count, wt_mdb_event *event,
+                     const uint16_t *words, size_t n, int64_t now_ms);
+
+/* The customer presented a payment able to spend funds_u (ENABLED only):
+ * BEGIN SESSION goes out on the next POLL. WT_ERR_INVALID_ARGUMENT in any
+ * other state. */
+wt_err wt_mdb_begin_session(wt_mdb *dev, uint16_t funds_u);
+/* The customer cancelled (SESSION_IDLE only): SESSION CANCEL REQUEST. */
+wt_err wt_mdb_cancel_session(wt_mdb *dev);
+/* The payment for the pending vend: approved (VEND APPROVED with the
+ * price) only after the engine committed it; denied otherwise. VEND only. */
+wt_err wt_mdb_vend_result(wt_mdb *dev, bool approved);
+/* The clock: a vend left unanswered for max_response_s - 1 s is denied, so
+ * the VMC never times out on us. */
+void wt_mdb_tick(wt_mdb *dev, int64_t now_ms);
+
+/* The serial framing used by `wattle-pos vend` (and the tests' pty): each
+ * 9-bit word travels as two bytes, the mode bit (0 or 1) then the data byte,
+ * as MDB-to-USB/serial adapters do. Decode: WT_ERR_MDB_FRAME on a mode byte
+ * other than 0 or 1, or an odd length. */
+size_t wt_mdb_adapter_encode(uint8_t *out, size_t out_cap, const uint16_t *words, size_t n);
+wt_err wt_mdb_adapter_decode(uint16_t *words, size_t words_cap, size_t *n, const uint8_t *bytes,
+                             size_t bytes_len);
+
 #endif /* WATTLE_POS_H */

@@ -175,7 +175,7 @@ static const char request_usage[] =
     "  --amount U        the price in U-Coin (at most 6 decimals, read exactly)\n"
     "  --memo TEXT       what is sold (at most 64 bytes of UTF-8), carried by the payment\n"
     "  --expires D       seconds or 90s, 10m, 2h (default 120s)\n"
-    "  --qr-out FILE     write the QR code as SVG to FILE instead of the terminal\n"
+    "  --qr-out FILE.svg write the QR code as SVG to FILE.svg instead of the terminal\n"
     "  --no-qr           print no QR code\n"
     "  --events URL      the engine's PUB socket (default $WATTLE_EVENTS, else\n"
     "                    tcp://NODE-HOST:5556)\n"
@@ -231,6 +231,13 @@ static int cmd_request(int argc, char **argv)
     if ((v = wt_cli_value(opts, n, "poll-ms")) != NULL &&
         (wt_cli_u64_parse(&poll_ms, v) != WT_OK || poll_ms < 10 || poll_ms > 60000)) {
         fprintf(stderr, "wattle pos request: --poll-ms must be 10..60000\n");
+        goto done;
+    }
+    const char *qr_out = wt_cli_value(opts, n, "qr-out");
+    size_t qr_len = qr_out != NULL ? strlen(qr_out) : 0;
+    if (qr_out != NULL && (qr_len < 4 || strcmp(qr_out + qr_len - 4, ".svg") != 0)) {
+        fprintf(stderr, "wattle pos request: --qr-out writes SVG only: give a FILE.svg\n");
+        status = 2;
         goto done;
     }
     wt_address_encode(w.merchant, w.req.merchant);
@@ -302,7 +309,6 @@ static int cmd_request(int argc, char **argv)
         goto done;
     }
     printf("%s\n", uri);
-    const char *qr_out = wt_cli_value(opts, n, "qr-out");
     if (qr_out != NULL) {
         FILE *f = fopen(qr_out, "w");
         err = f != NULL ? wt_pos_qr_write_svg(f, uri) : WT_ERR_IO;
