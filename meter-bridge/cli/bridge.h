@@ -13,7 +13,7 @@
 #define BRIDGE_METERS_MAX 4096
 #define BRIDGE_TEXT_BYTES 512
 
-typedef enum { INPUT_FILE = 1, INPUT_PIPE, INPUT_SERIAL, INPUT_TCP } bridge_input_kind;
+typedef enum { INPUT_FILE = 1, INPUT_PIPE, INPUT_SERIAL, INPUT_TCP, INPUT_MQTT } bridge_input_kind;
 
 typedef struct {
     char name[64];                   /* the INI section */
@@ -49,9 +49,14 @@ bool bridge_config_load(bridge_config *cfg, const char *path, const char *prog);
 void bridge_config_free(bridge_config *cfg);
 
 /* Open a meter's input: a file or pipe read-only, a serial device in raw
- * mode at its baud rate (8N1, or 7E1 at 9600), a TCP connection. Returns
+ * mode at its baud rate (8N1, or 7E1 at 9600), a TCP connection, or an MQTT
+ * subscription (libmosquitto, its own network thread) whose messages arrive
+ * on a pipe as "TOPIC PAYLOAD" lines (Tasmota only). Returns
  * the fd (non-blocking) or -1 with errno-based text in err. */
 int bridge_input_open(const bridge_meter *m, char *err, size_t err_cap);
+
+/* Stop every MQTT client bridge_input_open started (before closing fds). */
+void bridge_inputs_stop(void);
 
 /* Set a serial fd (termios) for the meter's line: 115200 8N1 or 9600 7E1. */
 int bridge_serial_setup(int fd, uint32_t baud);

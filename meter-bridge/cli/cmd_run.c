@@ -547,6 +547,7 @@ static int open_meters(bridge *b)
 
 static void close_meters(bridge *b)
 {
+    bridge_inputs_stop();
     for (size_t i = 0; b->meters != NULL && i < b->cfg->meters_count; i++) {
         if (b->meters[i].fd >= 0)
             close(b->meters[i].fd);
@@ -577,8 +578,8 @@ static void run_usage(FILE *out)
             "  expiry_ms = 604800000    ignore_crc = false\n"
             "  [any-name]               (one section per meter)\n"
             "  protocol = dsmr|sml|tasmota\n"
-            "  input = file|pipe|serial|tcp\n"
-            "  address = PATH | /dev/ttyUSB0 | HOST:PORT\n"
+            "  input = file|pipe|serial|tcp|mqtt\n"
+            "  address = PATH | /dev/ttyUSB0 | HOST:PORT | HOST:PORT/TOPIC (mqtt, tasmota)\n"
             "  meter_id = ID            (as registered on the chain)\n"
             "  baud = 115200|9600       (serial: 8N1, or 7E1 at 9600 for DSMR 2.2/3)\n");
 }

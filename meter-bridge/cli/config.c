@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <mosquitto.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +121,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
                        : strcmp(value, "pipe") == 0   ? INPUT_PIPE
                        : strcmp(value, "serial") == 0 ? INPUT_SERIAL
                        : strcmp(value, "tcp") == 0    ? INPUT_TCP
+                       : strcmp(value, "mqtt") == 0   ? INPUT_MQTT
                                                       : 0;
             ok = m->input != 0;
         } else if (strcmp(name, "address") == 0) {
@@ -205,6 +208,11 @@ bool bridge_config_load(bridge_config *cfg, const char *path, const char *prog)
         }
         if (m->baud == 0)
             m->baud = 115200;
+        if (m->input == INPUT_MQTT && m->protocol != WT_METER_FORMAT_TASMOTA) {
+            fprintf(stderr, "%s: %s: [%s] input mqtt carries Tasmota messages only\n", prog, path,
+                    m->name);
+            return false;
+        }
         for (size_t j = 0; j < i; j++)
             if (strcmp(cfg->meters[j].meter_id, m->meter_id) == 0) {
                 fprintf(stderr, "%s: %s: meter_id %s appears twice\n", prog, path, m->meter_id);
@@ -279,6 +287,134 @@ static int tcp_connect(const char *address, char *err, size_t err_cap)
     return fd;
 }
 
+/* ------------------------------------------------------------------ MQTT */
+
+#define MQTT_CLIENTS_MAX 64
+
+typedef struct {
+    struct mosquitto *mosq;
+    int write_fd;
+    char topic[BRIDGE_TEXT_BYTES];
+} mqtt_client;
+
+static mqtt_client *mqtt_clients[MQTT_CLIENTS_MAX];
+static size_t mqtt_count;
+
+static void mqtt_on_connect(struct mosquitto *mosq, void *arg, int rc)
+{
+    mqtt_client *c = arg;
+    if (rc == 0)
+        mosquitto_subscribe(mosq, NULL, c->topic, 1);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* One line per message: "TOPIC PAYLOAD\n", line breaks inside the payload
+ * turned into spaces (JSON allows them anywhere a space goes). */
+static void mqtt_on_message(struct mosquitto *mosq, void *arg, const struct mosquitto_message *msg)
+{
+    (void)mosq;
+    mqtt_client *c = arg;
+    if (msg->payloadlen <= 0 || msg->payloadlen > WT_TASMOTA_PAYLOAD_BYTES_MAX)
+        return;
+    size_t tlen = strlen(msg->topic), plen = (size_t)msg->payloadlen;
+    char *line = malloc(tlen + plen + 2);
+    if (line == NULL)
+        return;
+    memcpy(line, msg->topic, tlen);
+    line[tlen] = ' ';
+    memcpy(line + tlen + 1, msg->payload, plen);
+    for (size_t i = tlen + 1; i < tlen + 1 + plen; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    line[tlen + 1 + plen] = '\n';
+    write_all(c->write_fd, line, tlen + plen + 2);
+    free(line);
+}
+
+static int mqtt_open(const char *address, char *err, size_t err_cap)
+{
+    char host[256];
+    const char *colon = strchr(address, ':');
+    const char *slash = colon != NULL ? strchr(colon, '/') : NULL;
+    char *end = NULL;
+    long port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+    if (colon == NULL || slash == NULL || end != slash || port <= 0 || port > 65535 ||
+        (size_t)(colon - address) >= sizeof host || slash[1] == '\0') {
+        snprintf(err, err_cap, "mqtt address '%s' is not HOST:PORT/TOPIC", address);
+        return -1;
+    }
+    if (mqtt_count == MQTT_CLIENTS_MAX) {
+        snprintf(err, err_cap, "more than %d MQTT inputs", MQTT_CLIENTS_MAX);
+        return -1;
+    }
+    memcpy(host, address, (size_t)(colon - address));
+    host[colon - address] = '\0';
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        snprintf(err, err_cap, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    mqtt_client *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fds[0]);
+        close(fds[1]);
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    snprintf(c->topic, sizeof c->topic, "%s", slash + 1);
+    c->write_fd = fds[1];
+    mosquitto_lib_init();
+    c->mosq = mosquitto_new(NULL, true, c);
+    int rc = c->mosq != NULL ? MOSQ_ERR_SUCCESS : MOSQ_ERR_NOMEM;
+    if (rc == MOSQ_ERR_SUCCESS) {
+        mosquitto_connect_callback_set(c->mosq, mqtt_on_connect);
+        mosquitto_message_callback_set(c->mosq, mqtt_on_message);
+        mosquitto_reconnect_delay_set(c->mosq, 1, 30, true);
+        rc = mosquitto_connect_async(c->mosq, host, (int)port, 30);
+    }
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_loop_start(c->mosq);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        snprintf(err, err_cap, "%s: %s", address,
+                 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+        if (c->mosq != NULL)
+            mosquitto_destroy(c->mosq);
+        close(fds[0]);
+        close(fds[1]);
+        free(c);
+        return -1;
+    }
+    mqtt_clients[mqtt_count++] = c;
+    return fds[0];
+}
+
+void bridge_inputs_stop(void)
+{
+    for (size_t i = 0; i < mqtt_count; i++) {
+        mqtt_client *c = mqtt_clients[i];
+        mosquitto_disconnect(c->mosq);
+        mosquitto_loop_stop(c->mosq, true);
+        mosquitto_destroy(c->mosq);
+        close(c->write_fd);
+        free(c);
+    }
+    if (mqtt_count > 0)
+        mosquitto_lib_cleanup();
+    mqtt_count = 0;
+}
+
 int bridge_input_open(const bridge_meter *m, char *err, size_t err_cap)
 {
     int fd = -1;
@@ -298,6 +434,11 @@ int bridge_input_open(const bridge_meter *m, char *err, size_t err_cap)
         break;
     case INPUT_TCP:
         fd = tcp_connect(m->address, err, err_cap);
+        if (fd < 0)
+            return -1;
+        break;
+    case INPUT_MQTT:
+        fd = mqtt_open(m->address, err, err_cap);
         if (fd < 0)
             return -1;
         break;

@@ -2,14 +2,18 @@
  * test_probe.c — `wattle-meter probe` through every input of the bridge
  * (integration): a pty pair standing in for the serial port (115200 8N1 and
  * 9600 7E1 settings), a TCP stream served by the test (ser2net style), a
- * file; and the configuration errors `run` and `probe` share, each naming
- * what is wrong. argv[1] = wattle-meter.
+ * file, an MQTT subscription to a real mosquitto broker started on a
+ * loopback port (a Tasmota message published to it, retained); and the
+ * configuration errors `run` and `probe` share, each naming what is wrong.
+ * argv[1] = wattle-meter, argv[2] = mosquitto (the broker).
  */
 #include "run_cmd.h"
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <mosquitto.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +24,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-static char *wattle_meter;
+static char *wattle_meter, *mosquitto_bin;
 static char tmp[256], config[400];
 
 static const char telegram[] = "garbage before\r\n"
@@ -179,6 +183,112 @@ static void tcp_stream(void **state)
     run_result_free(&r);
 }
 
+static bool port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void mqtt_broker(void **state)
+{
+    (void)state;
+    int port = free_port();
+    char conf[400], log[400];
+    snprintf(conf, sizeof conf, "%s/mosquitto.conf", tmp);
+    snprintf(log, sizeof log, "%s/mosquitto.log", tmp);
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
+    fclose(f);
+    pid_t broker = fork();
+    assert_true(broker >= 0);
+    if (broker == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(mosquitto_bin, mosquitto_bin, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        up = port_open(port);
+        if (!up)
+            usleep(50000);
+    }
+    if (!up) {
+        kill(broker, SIGKILL);
+        waitpid(broker, NULL, 0);
+        fail_msg("mosquitto did not listen on %d (see %s)", port, log);
+    }
+    /* a Tasmota device's SENSOR message, retained so the probe gets it on
+     * subscribing; a STATE message on another topic is not subscribed */
+    static const char payload[] =
+        "{\"Time\":\"2026-11-24T10:00:00\",\"ENERGY\":{\"TotalStartTime\":\"2024-01-01T00:00:00\","
+        "\"Total\":124.456,\"Yesterday\":1.5,\"Today\":0.5,\"ExportActive\":0.6,\"Power\":230,"
+        "\"Voltage\":231,\"Current\":1.002}}";
+    mosquitto_lib_init();
+    struct mosquitto *pub = mosquitto_new(NULL, true, NULL);
+    assert_non_null(pub);
+    assert_int_equal(mosquitto_connect(pub, "127.0.0.1", port, 10), MOSQ_ERR_SUCCESS);
+    int mid = 0;
+    assert_int_equal(
+        mosquitto_publish(pub, &mid, "tele/kitchen/SENSOR", (int)strlen(payload), payload, 1, true),
+        MOSQ_ERR_SUCCESS);
+    assert_int_equal(mosquitto_publish(pub, NULL, "tele/kitchen/STATE", 2, "{}", 1, true),
+                     MOSQ_ERR_SUCCESS);
+    for (int i = 0; i < 20; i++)
+        mosquitto_loop(pub, 50, 1);
+    mosquitto_disconnect(pub);
+    mosquitto_destroy(pub);
+    mosquitto_lib_cleanup();
+
+    char lines[512];
+    snprintf(lines, sizeof lines,
+             "[t]\nprotocol = tasmota\ninput = mqtt\naddress = 127.0.0.1:%d/tele/+/SENSOR\n"
+             "meter_id = MTR-7\n",
+             port);
+    write_config(lines);
+    run_result r;
+    probe(&r, "t");
+    if (r.status != 0 || strstr(r.out, "\"1-0:1.8.0\":124456000") == NULL ||
+        strstr(r.out, "\"meter_id\":\"kitchen\"") == NULL ||
+        strstr(r.out, "import_mwh=124456000 export_mwh=600000 meter_id=MTR-7") == NULL)
+        fail_msg("status %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+    run_result_free(&r);
+    /* MQTT carries Tasmota only; a malformed address */
+    snprintf(lines, sizeof lines,
+             "[t]\nprotocol = dsmr\ninput = mqtt\naddress = 127.0.0.1:%d/x\nmeter_id = M\n", port);
+    write_config(lines);
+    probe(&r, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "input mqtt carries Tasmota messages only"));
+    run_result_free(&r);
+    write_config("[t]\nprotocol = tasmota\ninput = mqtt\naddress = 127.0.0.1/x\nmeter_id = M\n");
+    probe(&r, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "is not HOST:PORT/TOPIC"));
+    run_result_free(&r);
+    kill(broker, SIGTERM);
+    waitpid(broker, NULL, 0);
+}
+
 static void file_and_config_errors(void **state)
 {
     (void)state;
@@ -255,14 +365,16 @@ static void file_and_config_errors(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s WATTLE-METER\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s WATTLE-METER MOSQUITTO\n", argv[0]);
         return 2;
     }
     wattle_meter = argv[1];
+    mosquitto_bin = argv[2];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(serial_pty),
         cmocka_unit_test(tcp_stream),
+        cmocka_unit_test(mqtt_broker),
         cmocka_unit_test(file_and_config_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
