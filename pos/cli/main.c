@@ -7,6 +7,7 @@
 #include "client_parse.h"
 #include "client_tx.h"
 #include "pos.h"
+#include "vend.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -624,7 +625,8 @@ static void usage(FILE *out)
                  "commands:\n"
                  "  request   make a payment request (URI and QR code) and wait for its payment\n"
                  "  refund    pay a payment back, all or part\n"
-                 "  report    a day's sales, refunds and net (table or --csv)\n\n"
+                 "  report    a day's sales, refunds and net (table or --csv)\n"
+                 "  vend      an MDB cashless reader for a vending machine on a serial device\n\n"
                  "Run 'wattle-pos COMMAND --help' for a command's options. The node is --node URL\n"
                  "or $WATTLE_NODE (as for wattle).\n");
 }
@@ -647,6 +649,8 @@ int main(int argc, char **argv)
         return cmd_refund(argc - 1, argv + 1);
     if (strcmp(argv[1], "report") == 0)
         return cmd_report(argc - 1, argv + 1);
+    if (strcmp(argv[1], "vend") == 0)
+        return wt_pos_vend(argc - 1, argv + 1);
     fprintf(stderr, "wattle-pos: unknown command '%s' (see 'wattle-pos --help')\n", argv[1]);
     return 2;
 }

@@ -1,0 +1,448 @@
+/* test_vend.c — `wattle-pos vend` against a simulated vending machine
+ * controller (VMC) in the test, speaking MDB frames in the adapter framing
+ * over a pty pair, and a real wattled on free loopback ports (integration):
+ * bring-up, a successful vend (with change refunded), a vend denied for
+ * insufficient funds, a vend failure with automatic refund, a session
+ * cancelled by the customer, and a checksum error the reader does not
+ * answer (the VMC times out and repeats). argv[1] = wattled, argv[2] =
+ * wattle, argv[3] = wattle-pos. */
+#include "pos.h"
+#include "run_cmd.h"
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *wattled, *wattle, *wattle_pos;
+static char tmp[256], chain[300], http_url[64], machine_key[400], rich_key[400], poor_key[400];
+static char machine_addr[WT_ADDRESS_CHARS + 1], rich_addr[WT_ADDRESS_CHARS + 1],
+    poor_addr[WT_ADDRESS_CHARS + 1];
+static pid_t daemon_pid, vend_pid;
+static int master_fd = -1, slave_fd = -1, taps_fd = -1;
+static char vend_out[400];
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void wattle_run(run_result *r, const char *a0, ...)
+{
+    char *argv[40];
+    int n = 0;
+    argv[n++] = wattle;
+    va_list ap;
+    va_start(ap, a0);
+    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    run_cmd(r, argv, NULL);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        return -1;
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static int new_key(char *path, size_t cap, char *address, const char *name)
+{
+    snprintf(path, cap, "%s/%s.key", tmp, name);
+    run_result r;
+    wattle_run(&r, "key", "new", "--out", path, NULL);
+    int ok = r.status == 0;
+    run_result_free(&r);
+    wattle_run(&r, "key", "address", path, NULL);
+    char *a = strstr(r.out, "uc1");
+    ok = ok && a != NULL;
+    if (a != NULL) {
+        memcpy(address, a, WT_ADDRESS_CHARS);
+        address[WT_ADDRESS_CHARS] = '\0';
+    }
+    run_result_free(&r);
+    return ok ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s/wattle-vend-XXXXXX", t != NULL && *t ? t : "/tmp");
+    if (mkdtemp(tmp) == NULL)
+        return -1;
+    unsetenv("WATTLE_PASSPHRASE");
+    snprintf(chain, sizeof chain, "%s/chain", tmp);
+    run_result r;
+    wattle_run(&r, "chain", "init", "--out", chain, "--chain-id", "4444", "--interval-ms", "1000",
+               "--zones", "campus:20", NULL);
+    int ok = r.status == 0;
+    run_result_free(&r);
+    if (!ok || new_key(machine_key, sizeof machine_key, machine_addr, "machine") != 0 ||
+        new_key(rich_key, sizeof rich_key, rich_addr, "rich") != 0 ||
+        new_key(poor_key, sizeof poor_key, poor_addr, "poor") != 0)
+        return -1;
+    int http_port = free_port(), nng_port = free_port(), pub_port = free_port();
+    char http_addr[64], nng_url[64], pub_url[64], log[400];
+    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", http_port);
+    snprintf(http_url, sizeof http_url, "http://127.0.0.1:%d", http_port);
+    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", nng_port);
+    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", pub_port);
+    snprintf(log, sizeof log, "%s/wattled.log", tmp);
+    daemon_pid = fork();
+    if (daemon_pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
+              pub_url, "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    setenv("WATTLE_NODE", http_url, 1);
+    bool up = false;
+    for (int i = 0; i < 150 && !up; i++) {
+        wattle_run(&r, "blocks", "--timeout-ms", "1000", NULL);
+        up = r.status == 0;
+        run_result_free(&r);
+        if (!up)
+            sleep_ms(100);
+    }
+    if (!up)
+        return -1;
+    char operator_key[400], issuer_key[400];
+    snprintf(operator_key, sizeof operator_key, "%s/operator.key", chain);
+    snprintf(issuer_key, sizeof issuer_key, "%s/issuer.key", chain);
+    wattle_run(&r, "register", "merchant", "--key", operator_key, "--merchant", machine_addr,
+               "--name", "vending 3F", NULL);
+    ok = r.status == 0;
+    run_result_free(&r);
+    wattle_run(&r, "mint", "--key", issuer_key, "--to", rich_addr, "--amount", "1000", NULL);
+    ok = ok && r.status == 0;
+    run_result_free(&r);
+    if (!ok)
+        return -1;
+    /* the pty pair: the VMC on the master, the reader on the slave (raw) */
+    master_fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master_fd < 0 || grantpt(master_fd) != 0 || unlockpt(master_fd) != 0)
+        return -1;
+    const char *slave = ptsname(master_fd);
+    slave_fd = open(slave, O_RDWR | O_NOCTTY);
+    struct termios tio;
+    if (slave_fd < 0 || tcgetattr(slave_fd, &tio) != 0)
+        return -1;
+    cfmakeraw(&tio);
+    tcsetattr(slave_fd, TCSANOW, &tio);
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return -1;
+    snprintf(vend_out, sizeof vend_out, "%s/vend.out", tmp);
+    char slave_path[128];
+    snprintf(slave_path, sizeof slave_path, "%s", slave);
+    vend_pid = fork();
+    if (vend_pid == 0) {
+        int fd = open(vend_out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(pipefd[0], 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(pipefd[1]);
+        execl(wattle_pos, wattle_pos, "vend", "--device", slave_path, "--key", machine_key,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[0]);
+    taps_fd = pipefd[1];
+    sleep_ms(300);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (taps_fd >= 0)
+        close(taps_fd);
+    if (vend_pid > 0) {
+        kill(vend_pid, SIGTERM);
+        waitpid(vend_pid, NULL, 0);
+    }
+    if (daemon_pid > 0) {
+        kill(daemon_pid, SIGTERM);
+        waitpid(daemon_pid, NULL, 0);
+    }
+    if (master_fd >= 0)
+        close(master_fd);
+    if (slave_fd >= 0)
+        close(slave_fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------- the VMC */
+
+#define A 0x60
+
+static void vmc_write_words(const uint16_t *w, size_t n)
+{
+    uint8_t bytes[2 * WT_MDB_FRAME_WORDS_MAX];
+    size_t len = wt_mdb_adapter_encode(bytes, sizeof bytes, w, n);
+    assert_int_equal(write(master_fd, bytes, len), (ssize_t)len);
+}
+
+/* A frame: address|cmd with the mode bit, data, CHK; bad_chk spoils CHK. */
+static void vmc_send(uint8_t addr_cmd, const uint8_t *data, size_t len, bool bad_chk)
+{
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    uint8_t sum = addr_cmd;
+    w[0] = (uint16_t)(WT_MDB_MODE | addr_cmd);
+    for (size_t i = 0; i < len; i++) {
+        w[1 + i] = data[i];
+        sum = (uint8_t)(sum + data[i]);
+    }
+    w[1 + len] = (uint8_t)(sum + (bad_chk ? 1 : 0));
+    vmc_write_words(w, len + 2);
+}
+
+/* The reader's answer within timeout_ms (a response ends with a mode-bit
+ * word); 0 words when none came: the VMC's response timeout. */
+static size_t vmc_read(uint16_t *w, int timeout_ms)
+{
+    uint8_t bytes[2 * WT_MDB_FRAME_WORDS_MAX];
+    size_t have = 0;
+    int64_t until = wt_monotonic_ns() / 1000000 + timeout_ms;
+    while (wt_monotonic_ns() / 1000000 < until) {
+        struct pollfd p = {master_fd, POLLIN, 0};
+        if (poll(&p, 1, 5) > 0) {
+            ssize_t r = read(master_fd, bytes + have, sizeof bytes - have);
+            if (r > 0)
+                have += (size_t)r;
+        }
+        if (have >= 2 && have % 2 == 0 && bytes[have - 2] == 1)
+            break; /* the mode-bit word ends the response */
+    }
+    size_t n = 0;
+    if (have == 0)
+        return 0;
+    assert_int_equal(wt_mdb_adapter_decode(w, WT_MDB_FRAME_WORDS_MAX, &n, bytes, have), WT_OK);
+    if (n > 1) { /* a data response: the VMC acknowledges it */
+        const uint16_t ack = 0x000;
+        vmc_write_words(&ack, 1);
+        sleep_ms(10);
+    }
+    return n;
+}
+
+static void expect_ack(void)
+{
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    size_t n = vmc_read(w, 2000);
+    if (n != 1 || w[0] != (WT_MDB_MODE | 0x00)) {
+        char *log = wt_test_read_file(vend_out, &(size_t){0});
+        fail_msg("wanted ACK, got %zu words (first 0x%03x); reader log:\n%s", n, n > 0 ? w[0] : 0,
+                 log != NULL ? log : "");
+    }
+}
+
+/* POLL until the reader answers with response `code` (at most 5 s); the
+ * answer's words in w. */
+static size_t poll_until(uint16_t *w, uint8_t code)
+{
+    for (int i = 0; i < 100; i++) {
+        vmc_send(A | 2, NULL, 0, false);
+        size_t n = vmc_read(w, 1000);
+        if (n > 1 && w[0] == code)
+            return n;
+        if (n > 1)
+            fail_msg("POLL answered 0x%02x, waiting for 0x%02x", w[0], code);
+        sleep_ms(50);
+    }
+    char *log = wt_test_read_file(vend_out, &(size_t){0});
+    fail_msg("no response 0x%02x; reader log:\n%s", code, log != NULL ? log : "");
+    return 0;
+}
+
+static void tap(const char *key, const char *amount)
+{
+    run_result r;
+    wattle_run(&r, "send", "--key", key, "--to", machine_addr, "--amount", amount, "--sign-only",
+               NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(write(taps_fd, r.out, strlen(r.out)), (ssize_t)strlen(r.out));
+    run_result_free(&r);
+}
+
+static void expect_balance(const char *addr, const char *needle)
+{
+    run_result r;
+    for (int i = 0; i < 50; i++) { /* a refund may still be on its way */
+        wattle_run(&r, "balance", addr, NULL);
+        bool ok = strstr(r.out, needle) != NULL;
+        if (ok || i == 49) {
+            if (!ok)
+                fail_msg("balance of %s: %s (want '%s')", addr, r.out, needle);
+            run_result_free(&r);
+            return;
+        }
+        run_result_free(&r);
+        sleep_ms(100);
+    }
+}
+
+static void vend_request(uint16_t price_u, uint16_t item)
+{
+    const uint8_t req[5] = {0x00, (uint8_t)(price_u >> 8), (uint8_t)price_u, (uint8_t)(item >> 8),
+                            (uint8_t)item};
+    vmc_send(A | 3, req, 5, false);
+    expect_ack();
+}
+
+static void session_complete(void)
+{
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    const uint8_t complete[1] = {0x04};
+    vmc_send(A | 3, complete, 1, false);
+    size_t n = vmc_read(w, 2000);
+    assert_int_equal(n, 2);
+    assert_int_equal(w[0], 0x07); /* END SESSION */
+}
+
+static void test_bring_up(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    vmc_send(A | 0, NULL, 0, false); /* RESET */
+    expect_ack();
+    size_t n = poll_until(w, 0x00); /* JUST RESET */
+    assert_int_equal(n, 2);
+    const uint8_t setup_cfg[5] = {0x00, 0x01, 0x00, 0x00, 0x00};
+    vmc_send(A | 1, setup_cfg, 5, false);
+    n = vmc_read(w, 2000);
+    assert_int_equal(n, 9);
+    assert_int_equal(w[0], 0x01); /* READER CONFIG DATA */
+    assert_int_equal(w[2], 0x14);
+    assert_int_equal(w[3], 0x10);
+    const uint8_t prices[5] = {0x01, 0x03, 0xE8, 0x00, 0x01};
+    vmc_send(A | 1, prices, 5, false);
+    expect_ack();
+    const uint8_t enable[1] = {0x01};
+    vmc_send(A | 4, enable, 1, false);
+    expect_ack();
+    /* the other cashless address is not ours: no answer */
+    vmc_send(0x10 | 2, NULL, 0, false);
+    assert_int_equal(vmc_read(w, 100), 0);
+}
+
+/* 200 U tapped, a 150 U item: approved after the commit, 50 U change. */
+static void test_vend_success(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    tap(rich_key, "200");
+    size_t n = poll_until(w, 0x03); /* BEGIN SESSION, funds 200 */
+    assert_int_equal(n, 4);
+    assert_int_equal(w[2], 200);
+    vend_request(150, 12);
+    n = poll_until(w, 0x05); /* VEND APPROVED 150 */
+    assert_int_equal(w[2], 150);
+    const uint8_t success[3] = {0x02, 0x00, 12};
+    vmc_send(A | 3, success, 3, false);
+    expect_ack();
+    session_complete();
+    expect_balance(machine_addr, "balance   150 U");
+    expect_balance(rich_addr, "balance   850 U");
+}
+
+static void test_vend_denied_insufficient_funds(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    tap(poor_key, "100");
+    poll_until(w, 0x03);
+    vend_request(100, 3);
+    poll_until(w, 0x06); /* VEND DENIED: the node refused the payment */
+    session_complete();
+    expect_balance(machine_addr, "balance   150 U");
+    char *log = wt_test_read_file(vend_out, &(size_t){0});
+    assert_non_null(strstr(log, "insufficient_funds"));
+    free(log);
+}
+
+static void test_vend_failure_refunds(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    tap(rich_key, "50");
+    poll_until(w, 0x03);
+    vend_request(50, 7);
+    poll_until(w, 0x05);
+    const uint8_t failure[1] = {0x03};
+    vmc_send(A | 3, failure, 1, false);
+    expect_ack();
+    session_complete();
+    expect_balance(rich_addr, "balance   850 U"); /* refunded in full */
+    expect_balance(machine_addr, "balance   150 U");
+}
+
+static void test_customer_cancels(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    tap(rich_key, "30");
+    poll_until(w, 0x03);
+    assert_int_equal(write(taps_fd, "cancel\n", 7), 7);
+    poll_until(w, 0x04); /* SESSION CANCEL REQUEST */
+    session_complete();
+    expect_balance(rich_addr, "balance   850 U"); /* never charged */
+}
+
+/* A frame with a bad checksum gets no answer: the VMC times out, repeats
+ * it, and gets the answer. */
+static void test_checksum_error_timeout(void **state)
+{
+    (void)state;
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    vmc_send(A | 2, NULL, 0, true);
+    assert_int_equal(vmc_read(w, 200), 0);
+    vmc_send(A | 2, NULL, 0, false);
+    expect_ack();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s WATTLED WATTLE WATTLE-POS\n", argv[0]);
+        return 2;
+    }
+    wattled = argv[1];
+    wattle = argv[2];
+    wattle_pos = argv[3];
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bring_up),
+        cmocka_unit_test(test_vend_success),
+        cmocka_unit_test(test_vend_denied_insufficient_funds),
+        cmocka_unit_test(test_vend_failure_refunds),
+        cmocka_unit_test(test_customer_cancels),
+        cmocka_unit_test(test_checksum_error_timeout),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
