@@ -10,10 +10,11 @@
  * next telegram in the same byte stream still parses. `wattle-meter parse`
  * prints them as JSON lines.
  *
- * Still to come with the engine (not in this header yet): SunSpec Modbus,
- * the serial/TCP/MQTT inputs, per-interval import/export in mWh from
- * cumulative registers, one signed READINGS transaction per interval per
- * gateway, and a store-and-forward queue that loses nothing.
+ * Then, for the bridge (`wattle-meter run`): per-interval import/export in
+ * mWh from cumulative registers (wt_agg_*), one signed READINGS transaction
+ * per interval per gateway (wt_readings_tx_build) and a store-and-forward
+ * outbox in SQLite that loses nothing (wt_queue_*). Not built: SunSpec over
+ * Modbus TCP.
  *
  * Conventions (those of common.h):
  *  - Argument order: outputs, then in/outs, then inputs; a length right

@@ -33,8 +33,8 @@ static char *wattled, *wattle, *wattle_meter;
 static char tmp[256], chain[300], http_addr[64], http_url[80], nng_url[64], pub_url[64];
 static char queue_path[400], config_path[400], bridge_log[400];
 static pid_t daemon_pid, bridge_pid;
-static int fifo_fd[2];
-static int64_t reg_mwh[2] = {1000000, 5000000};
+static int fifo_fd[3] = {-1, -1, -1};
+static int64_t reg_mwh[3] = {1000000, 5000000, 7000000};
 
 static void run_tool(run_result *r, const char *a0, ...)
 {
@@ -141,7 +141,7 @@ static void start_bridge(void)
 /* One DSMR 2.2 telegram per meter (no CRC in that version), 10 Wh more. */
 static void write_telegrams(void)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3 && fifo_fd[i] >= 0; i++) {
         reg_mwh[i] += 10000;
         char t[512];
         int n =
@@ -334,13 +334,64 @@ static void outage_then_back(void **state)
     stop_pid(&bridge_pid, SIGTERM);
     uint64_t rows2 = check_outbox(true);
     assert_true(rows2 > rows);
+
+    /* a meter the chain does not know: the engine rejects those intervals
+     * (unknown_meter); they are marked with the error and never resent, and
+     * the nonces they did not use go to the rows behind them */
+    char fifo_x[400];
+    snprintf(fifo_x, sizeof fifo_x, "%s/meterx.fifo", tmp);
+    assert_int_equal(mkfifo(fifo_x, 0600), 0);
+    fifo_fd[2] = open(fifo_x, O_RDWR);
+    assert_true(fifo_fd[2] >= 0);
+    f = fopen(config_path, "a");
+    assert_non_null(f);
+    fprintf(f, "\n[shed]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-X\n", fifo_x);
+    fclose(f);
+    start_bridge();
+    write_for(3000);
+    stop_pid(&bridge_pid, SIGTERM);
+    wt_queue *q = NULL;
+    uint64_t c3[3], last3 = 0;
+    bool any3 = false;
+    assert_int_equal(wt_queue_open(&q, queue_path), WT_OK);
+    assert_int_equal(wt_queue_stats(q, c3, &last3, &any3), WT_OK);
+    assert_true(c3[WT_QUEUE_REJECTED] >= 1);
+    assert_true(c3[WT_QUEUE_COMMITTED] >= rows2); /* intervals closed before MTR-X spoke */
+    wt_queue_item it;
+    assert_int_equal(wt_queue_get(q, &it, last3), WT_OK);
+    assert_int_equal(it.state, WT_QUEUE_REJECTED);
+    assert_string_equal(it.error, "unknown_meter");
+    wt_queue_item_free(&it);
+    uint64_t next = 0;
+    assert_int_equal(wt_queue_next_nonce(q, &next), WT_OK);
+    assert_int_equal(next, c3[WT_QUEUE_COMMITTED] + 1 + c3[WT_QUEUE_PENDING]);
+    wt_queue_close(q);
+    /* the installer fixes the configuration: the bridge goes on */
+    f = fopen(config_path, "w");
+    fprintf(f,
+            "[gateway]\nkey = %s\nnode = %s\ngenesis = %s/genesis.bin\nqueue = %s\n"
+            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\n\n"
+            "[garage]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-A\n",
+            gw_key, nng_url, chain, queue_path, fifo[0]);
+    fclose(f);
+    start_bridge();
+    write_for(2500);
+    wait_drained(rows2 + 1);
+    stop_pid(&bridge_pid, SIGTERM);
+    assert_int_equal(wt_queue_open(&q, queue_path), WT_OK);
+    assert_int_equal(wt_queue_stats(q, c3, &last3, &any3), WT_OK);
+    assert_int_equal(wt_queue_get(q, &it, last3), WT_OK);
+    assert_int_equal(it.state, WT_QUEUE_COMMITTED);
+    assert_int_equal(it.nonce, c3[WT_QUEUE_COMMITTED]); /* no nonce lost to the rejections */
+    wt_queue_item_free(&it);
+    wt_queue_close(q);
     size_t log_len = 0;
     char *log = wt_test_read_file(bridge_log, &log_len);
     assert_non_null(log);
     if (strstr(log, "kept in the outbox") == NULL)
         fail_msg("no outage in the bridge log:\n%s", log);
     free(log);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         close(fifo_fd[i]);
 }
 
