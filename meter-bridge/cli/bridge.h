@@ -39,6 +39,8 @@ typedef struct {
     int64_t retry_ms;   /* wait after the engine did not answer */
     int64_t expiry_ms;  /* a transaction stays valid this long after signing */
     bool ignore_crc;
+    bool has_nonce_base;
+    uint64_t nonce_base; /* the gateway's nonce on the chain before this outbox */
     size_t meters_count;
     bridge_meter *meters; /* malloc'd */
 } bridge_config;

@@ -377,7 +377,7 @@ static void forward(const bridge_config *cfg, outbox *o)
                    (text_is(res.code, res.code_len, "invalid_argument") &&
                     text_is(res.field, res.field_len, "interval"))) {
             /* the engine's clock is behind ours, or the gateway's nonce moved
-             * on the chain without us: keep it and try again later */
+             * on the chain without us (set nonce_base): keep it, try later */
             logf_("interval %" PRIu64 ": engine says %.*s (%.*s); retry in %" PRId64 " ms",
                   item.interval, (int)res.code_len, res.code, (int)res.field_len, res.field,
                   cfg->retry_ms);
@@ -451,6 +451,17 @@ static int open_outbox(outbox *o, const bridge_config *cfg)
     if (err != WT_OK) {
         logf_("cannot open the outbox %s: %s", cfg->queue, wt_strerror(err));
         return 2;
+    }
+    if (cfg->has_nonce_base) {
+        /* the gateway signed elsewhere before: its next nonce follows that */
+        size_t resigned = 0;
+        err = wt_queue_set_nonce_base(o->queue, cfg->nonce_base);
+        if (err == WT_OK)
+            err = wt_queue_resign(o->queue, &resigned, o->ctx, &o->key, 0);
+        if (err != WT_OK) {
+            logf_("cannot apply nonce_base: %s", wt_strerror(err));
+            return 2;
+        }
     }
     int rv = nng_req0_open(&o->sock);
     nng_duration t = (nng_duration)cfg->timeout_ms;
@@ -576,6 +587,8 @@ static void run_usage(FILE *out)
             "  flush_delay_ms = 5000    max_skew_ms = 30000    max_gap_ms = 300000\n"
             "  register_modulus_mwh = 0 timeout_ms = 5000      retry_ms = 5000\n"
             "  expiry_ms = 604800000    ignore_crc = false\n"
+            "  nonce_base = N           (the gateway's nonce on the chain when it signed\n"
+            "                            elsewhere before this outbox; else 0)\n"
             "  [any-name]               (one section per meter)\n"
             "  protocol = dsmr|sml|tasmota\n"
             "  input = file|pipe|serial|tcp|mqtt\n"

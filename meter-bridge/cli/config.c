@@ -98,7 +98,11 @@ static int on_ini(void *user, const char *section, const char *name, const char 
             ok = parse_i64(&c->retry_ms, value, 10, 3600000);
         else if (strcmp(name, "expiry_ms") == 0)
             ok = parse_i64(&c->expiry_ms, value, 1000, INT64_C(31536000000));
-        else if (strcmp(name, "ignore_crc") == 0)
+        else if (strcmp(name, "nonce_base") == 0) {
+            ok = parse_i64(&v, value, 0, INT64_MAX);
+            c->nonce_base = (uint64_t)v;
+            c->has_nonce_base = ok;
+        } else if (strcmp(name, "ignore_crc") == 0)
             c->ignore_crc = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
         else {
             snprintf(ic->error, sizeof ic->error, "unknown key [gateway] %s", name);

@@ -243,14 +243,14 @@ static uint64_t check_outbox(bool ask_engine)
     uint64_t first = last + 1 - rows, prev_seq = 0;
     for (uint64_t k = first; k <= last; k++) {
         wt_queue_item it;
-        if (wt_queue_get(q, &it, k) != WT_OK || it.nonce != k - first + 1) {
+        if (wt_queue_get(q, &it, k) != WT_OK || it.nonce != k - first + 2) {
             size_t n = 0;
             char *log = wt_test_read_file(bridge_log, &n);
             fail_msg("interval %llu missing from the outbox or out of order:\n%s",
                      (unsigned long long)k, log != NULL ? log : "");
         }
         assert_int_equal(it.state, WT_QUEUE_COMMITTED);
-        assert_int_equal(it.nonce, k - first + 1);
+        assert_int_equal(it.nonce, k - first + 1 + 1); /* nonce 1: wattle readings submit */
         assert_true(it.seq > prev_seq);
         prev_seq = it.seq;
         wt_tx d;
@@ -295,6 +295,20 @@ static void outage_then_back(void **state)
         expect_ok(&r, "register meter");
         run_result_free(&r);
     }
+    /* the gateway already signed once, by hand: the bridge is told (nonce_base) */
+    char csv[400], interval_text[32];
+    snprintf(csv, sizeof csv, "%s/by-hand.csv", tmp);
+    FILE *c = fopen(csv, "w");
+    assert_non_null(c);
+    fprintf(c, "meter,import_mwh,export_mwh\nMTR-A,1000,0\n");
+    fclose(c);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(interval_text, sizeof interval_text, "%lld", (long long)now.tv_sec - 3);
+    run_tool(&r, wattle, "readings", "submit", "--key", gw_key, "--interval", interval_text, csv,
+             "--node", http_url, NULL);
+    expect_ok(&r, "readings submit");
+    run_result_free(&r);
     char fifo[2][400];
     for (int i = 0; i < 2; i++) {
         snprintf(fifo[i], sizeof fifo[i], "%s/meter%d.fifo", tmp, i);
@@ -306,7 +320,7 @@ static void outage_then_back(void **state)
     assert_non_null(f);
     fprintf(f,
             "[gateway]\nkey = %s\nnode = %s\ngenesis = %s/genesis.bin\nqueue = %s\n"
-            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\n\n"
+            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\nnonce_base = 1\n\n"
             "[kitchen]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-B\n\n"
             "[garage]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-A\n",
             gw_key, nng_url, chain, queue_path, fifo[1], fifo[0]);
@@ -364,13 +378,13 @@ static void outage_then_back(void **state)
     wt_queue_item_free(&it);
     uint64_t next = 0;
     assert_int_equal(wt_queue_next_nonce(q, &next), WT_OK);
-    assert_int_equal(next, c3[WT_QUEUE_COMMITTED] + 1 + c3[WT_QUEUE_PENDING]);
+    assert_int_equal(next, 1 + c3[WT_QUEUE_COMMITTED] + 1 + c3[WT_QUEUE_PENDING]);
     wt_queue_close(q);
     /* the installer fixes the configuration: the bridge goes on */
     f = fopen(config_path, "w");
     fprintf(f,
             "[gateway]\nkey = %s\nnode = %s\ngenesis = %s/genesis.bin\nqueue = %s\n"
-            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\n\n"
+            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\nnonce_base = 1\n\n"
             "[garage]\nprotocol = dsmr\ninput = pipe\naddress = %s\nmeter_id = MTR-A\n",
             gw_key, nng_url, chain, queue_path, fifo[0]);
     fclose(f);
@@ -382,7 +396,7 @@ static void outage_then_back(void **state)
     assert_int_equal(wt_queue_stats(q, c3, &last3, &any3), WT_OK);
     assert_int_equal(wt_queue_get(q, &it, last3), WT_OK);
     assert_int_equal(it.state, WT_QUEUE_COMMITTED);
-    assert_int_equal(it.nonce, c3[WT_QUEUE_COMMITTED]); /* no nonce lost to the rejections */
+    assert_int_equal(it.nonce, 1 + c3[WT_QUEUE_COMMITTED]); /* no nonce lost to rejections */
     wt_queue_item_free(&it);
     wt_queue_close(q);
     size_t log_len = 0;
