@@ -210,4 +210,29 @@ size_t wt_mdb_adapter_encode(uint8_t *out, size_t out_cap, const uint16_t *words
 wt_err wt_mdb_adapter_decode(uint16_t *words, size_t words_cap, size_t *n, const uint8_t *bytes,
                              size_t bytes_len);
 
+/* --------------------------------------------------- offline acceptance */
+
+/*
+ * When the engine cannot be reached, a vending machine may approve a signed
+ * payment itself, queue it durably and submit it later. The risk is bounded
+ * by two configured limits: the queued payments of one wallet never exceed
+ * wallet_limit_micro, and all queued payments together never exceed
+ * total_limit_micro. Each queued payment may turn out to be a double spend
+ * (the wallet spent the money elsewhere first), so the worst-case loss of
+ * one machine is total_limit_micro, and of one customer's fraud at it
+ * wallet_limit_micro.
+ */
+typedef struct {
+    uint8_t payer[WT_PUBKEY_BYTES];
+    int64_t amount_micro;
+} wt_pos_offline_entry;
+
+/* WT_OK when a payment of amount_micro (> 0) by payer may be approved
+ * offline beside the n queued entries; WT_ERR_CAPACITY when it would pass
+ * either limit; WT_ERR_OVERFLOW; WT_ERR_INVALID_ARGUMENT for a non-positive
+ * amount or a negative limit. */
+wt_err wt_pos_offline_admit(const wt_pos_offline_entry *queued, size_t n,
+                            const uint8_t payer[WT_PUBKEY_BYTES], int64_t amount_micro,
+                            int64_t wallet_limit_micro, int64_t total_limit_micro);
+
 #endif /* WATTLE_POS_H */

@@ -6,7 +6,11 @@
  * VEND APPROVED follows only once it is committed (VEND DENIED when the node
  * refuses it, e.g. insufficient_funds, or is unreachable); VEND FAILURE
  * refunds the payment in full, VEND SUCCESS refunds what exceeded the price;
- * a line "cancel" cancels the session. */
+ * a line "cancel" cancels the session. With --offline-queue FILE, a payment
+ * the node cannot be reached for is approved within the offline limits
+ * (pos.h), kept in FILE (one hex line each, fsync'd) and submitted when the
+ * node is back; one the ledger then refuses is reported as a double spend
+ * with the customer's address. */
 #include "client_parse.h"
 #include "client_tx.h"
 #include "pos.h"
@@ -24,6 +28,8 @@
 #define CMD           "pos vend"
 #define FRAME_GAP_MS  3 /* MDB's inter-byte limit is 1 ms: a pause ends a frame */
 #define TAP_BYTES_MAX 4096
+#define QUEUE_MAX     256
+#define DRAIN_MS      1000 /* how often a queue is offered to the node */
 
 static const char vend_usage[] =
     "usage: wattle-pos vend --device TTY --key MACHINE.key [--config FILE] [--taps FILE]\n"
@@ -35,7 +41,14 @@ static const char vend_usage[] =
     "one per line on standard input or --taps FILE; 'cancel' cancels the session.\n"
     "VEND APPROVED is sent only after the node committed the payment; VEND FAILURE\n"
     "refunds it; a price below the payment is refunded the difference.\n"
-    "--config FILE holds 'name = value' lines for device, key, taps, address, node.\n\n"
+    "Offline: with --offline-queue FILE, when the node cannot be reached a payment of\n"
+    "exactly the price is approved if the customer's queued payments stay within\n"
+    "--offline-wallet-limit U and all queued payments within --offline-total-limit U\n"
+    "(both default 0: nothing offline); it is kept in FILE and submitted once the node\n"
+    "answers; one the ledger refuses then is reported as a double spend. The most the\n"
+    "machine can lose is --offline-total-limit U.\n"
+    "--config FILE holds 'name = value' lines for device, key, taps, address, node,\n"
+    "offline-queue, offline-wallet-limit, offline-total-limit.\n\n"
     "options:\n" WT_CLI_SIGN_HELP WT_CLI_NODE_HELP;
 
 typedef struct {
@@ -48,6 +61,13 @@ typedef struct {
     size_t raw_len;
     uint8_t txid[32];
     wt_tx tx;
+    bool offline; /* the session's payment was approved offline */
+    /* the offline queue, mirrored in queue_path */
+    const char *queue_path;
+    int64_t wallet_limit_micro, total_limit_micro;
+    wt_pos_offline_entry entries[QUEUE_MAX];
+    char *hex[QUEUE_MAX];
+    size_t queued;
 } vend_state;
 
 static int64_t now_ms(void)
@@ -56,9 +76,16 @@ static int64_t now_ms(void)
 }
 
 /* A config file of "name = value" lines ('#' comments). */
-static int config_read(char values[5][512], const char *path)
+static int config_read(char values[8][512], const char *path)
 {
-    static const char *const names[5] = {"device", "key", "taps", "address", "node"};
+    static const char *const names[8] = {"device",
+                                         "key",
+                                         "taps",
+                                         "address",
+                                         "node",
+                                         "offline-queue",
+                                         "offline-wallet-limit",
+                                         "offline-total-limit"};
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "wattle %s: cannot read %s: %s\n", CMD, path, strerror(errno));
@@ -87,7 +114,7 @@ static int config_read(char values[5][512], const char *path)
             v++;
         v[strcspn(v, "\r\n")] = '\0';
         int which = -1;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 8; i++)
             if (strcmp(p, names[i]) == 0)
                 which = i;
         if (which < 0) {
@@ -152,6 +179,115 @@ static void refund(vend_state *v, int64_t amount_micro, const char *why)
                 CMD);
 }
 
+/* ------------------------------------------------------ offline queue */
+
+/* Rewrite the queue file from memory: temporary file, fsync, rename. */
+static bool queue_save(vend_state *v)
+{
+    char tmp_path[600];
+    snprintf(tmp_path, sizeof tmp_path, "%s.tmp", v->queue_path);
+    FILE *f = fopen(tmp_path, "w");
+    bool ok = f != NULL;
+    for (size_t i = 0; ok && i < v->queued; i++)
+        ok = fprintf(f, "%s\n", v->hex[i]) > 0;
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    ok = ok && rename(tmp_path, v->queue_path) == 0;
+    if (!ok)
+        fprintf(stderr, "wattle %s: cannot write the offline queue %s: %s\n", CMD, v->queue_path,
+                strerror(errno));
+    return ok;
+}
+
+/* Add a payment (hex of its encoding) to the queue, durably. */
+static bool queue_add(vend_state *v, const char *hex, const wt_tx *tx)
+{
+    if (v->queued == QUEUE_MAX)
+        return false;
+    char *copy = strdup(hex);
+    if (copy == NULL)
+        return false;
+    memcpy(v->entries[v->queued].payer, tx->sender, 32);
+    v->entries[v->queued].amount_micro = tx->body.transfer.amount_micro;
+    v->hex[v->queued++] = copy;
+    if (!queue_save(v)) {
+        free(v->hex[--v->queued]);
+        return false;
+    }
+    return true;
+}
+
+static void queue_remove(vend_state *v, size_t i)
+{
+    free(v->hex[i]);
+    memmove(v->hex + i, v->hex + i + 1, (v->queued - i - 1) * sizeof v->hex[0]);
+    memmove(v->entries + i, v->entries + i + 1, (v->queued - i - 1) * sizeof v->entries[0]);
+    v->queued--;
+}
+
+static bool queue_load(vend_state *v)
+{
+    FILE *f = fopen(v->queue_path, "r");
+    if (f == NULL)
+        return errno == ENOENT;
+    char line[TAP_BYTES_MAX];
+    uint8_t raw[1024];
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        size_t len;
+        const char *field;
+        wt_tx tx;
+        ok = v->queued < QUEUE_MAX && wt_hex_decode_any(raw, &len, sizeof raw, line) == WT_OK &&
+             wt_tx_decode(&tx, &field, raw, len) == WT_OK && tx.type == WT_TX_TRANSFER;
+        if (ok) {
+            memcpy(v->entries[v->queued].payer, tx.sender, 32);
+            v->entries[v->queued].amount_micro = tx.body.transfer.amount_micro;
+            v->hex[v->queued] = strdup(line);
+            ok = v->hex[v->queued++] != NULL;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
+/* Offer the queue to the node: committed ones leave it; refused ones are
+ * double spends, reported with the customer's address, and leave it too. */
+static void queue_drain(vend_state *v)
+{
+    if (v->queued == 0)
+        return;
+    static uint8_t raws[QUEUE_MAX][1024];
+    const uint8_t *txs[QUEUE_MAX];
+    size_t lens[QUEUE_MAX];
+    static wt_node_result results[QUEUE_MAX];
+    for (size_t i = 0; i < v->queued; i++) {
+        wt_err err = wt_hex_decode_any(raws[i], &lens[i], sizeof raws[i], v->hex[i]);
+        WT_ASSERT(err == WT_OK);
+        txs[i] = raws[i];
+    }
+    wt_node_error nerr;
+    if (wt_node_submit_txs(&v->s->node, &nerr, results, txs, lens, v->queued) != WT_OK)
+        return; /* still offline */
+    size_t n = v->queued;
+    for (size_t i = n; i-- > 0;) {
+        const wt_node_result *r = &results[i];
+        char txid[65], payer[WT_ADDRESS_CHARS + 1], amount[32];
+        wt_hex_encode(txid, r->txid, 32);
+        wt_address_encode(payer, v->entries[i].payer);
+        wt_decimal_format(amount, sizeof amount, v->entries[i].amount_micro, 6);
+        if (r->committed)
+            printf("offline payment committed: %s\n", txid);
+        else
+            printf("DOUBLE SPEND: customer %s did not pay %s U (offline payment %s): %s: %s\n",
+                   payer, amount, txid, r->code, r->message);
+        queue_remove(v, i);
+    }
+    fflush(stdout);
+    queue_save(v);
+}
+
 static void on_tap(vend_state *v, char *line)
 {
     line[strcspn(line, "\r\n")] = '\0';
@@ -186,6 +322,7 @@ static void on_tap(vend_state *v, char *line)
     }
     v->tx = tx;
     v->raw_len = len;
+    v->offline = false;
     v->have_payment = true;
     v->submitted = false;
     printf("session: %lld U\n", (long long)funds_u);
@@ -198,14 +335,36 @@ static void on_event(vend_state *v, wt_mdb_event ev)
     case WT_MDB_EV_VEND_REQUEST: {
         int64_t price_micro = (int64_t)v->dev.vend_price_u * WT_MICRO_PER_UNIT;
         bool ok = v->have_payment && price_micro <= v->tx.body.transfer.amount_micro;
+        const char *how = "";
         if (ok) {
             const uint8_t *txs[1] = {v->raw};
-            ok = wt_cli_submit_raw(v->s, txs, &v->raw_len, 1) == 0;
-            v->submitted = ok;
+            wt_node_result result;
+            wt_node_error nerr;
+            wt_err err = wt_node_submit_txs(&v->s->node, &nerr, &result, txs, &v->raw_len, 1);
+            if (err == WT_OK) {
+                ok = result.committed;
+                if (!ok)
+                    fprintf(stderr, "wattle %s: %s: %s\n", CMD, result.code, result.message);
+                v->submitted = ok;
+            } else if (v->queue_path != NULL) {
+                /* the node cannot be reached: offline acceptance */
+                char hex[2 * sizeof v->raw + 1];
+                wt_hex_encode(hex, v->raw, v->raw_len);
+                ok = price_micro == v->tx.body.transfer.amount_micro &&
+                     wt_pos_offline_admit(v->entries, v->queued, v->tx.sender,
+                                          v->tx.body.transfer.amount_micro, v->wallet_limit_micro,
+                                          v->total_limit_micro) == WT_OK &&
+                     queue_add(v, hex, &v->tx);
+                v->offline = ok;
+                how = ok ? " offline (queued)" : " (node unreachable, offline limits)";
+            } else {
+                wt_cli_node_error_print(CMD, &nerr);
+                ok = false;
+            }
         }
         wt_mdb_vend_result(&v->dev, ok);
-        printf("vend %u U item %u: %s\n", (unsigned)v->dev.vend_price_u, (unsigned)v->dev.vend_item,
-               ok ? "approved" : "denied");
+        printf("vend %u U item %u: %s%s\n", (unsigned)v->dev.vend_price_u,
+               (unsigned)v->dev.vend_item, ok ? "approved" : "denied", how);
         break;
     }
     case WT_MDB_EV_VEND_SUCCESS: {
@@ -218,6 +377,10 @@ static void on_event(vend_state *v, wt_mdb_event ev)
     }
     case WT_MDB_EV_VEND_FAILURE:
         printf("vend failure\n");
+        if (v->offline && v->queued > 0) {
+            queue_remove(v, v->queued - 1); /* never submitted: nothing to refund */
+            queue_save(v);
+        }
         if (v->submitted)
             refund(v, v->tx.body.transfer.amount_micro, "vend failed");
         v->have_payment = false;
@@ -234,9 +397,15 @@ static void on_event(vend_state *v, wt_mdb_event ev)
 
 int wt_pos_vend(int argc, char **argv)
 {
-    wt_cli_option opts[] = {{"device", false, NULL}, {"config", false, NULL},
-                            {"taps", false, NULL},   {"address", false, NULL},
-                            WT_CLI_SIGN_OPTIONS,     WT_CLI_NODE_OPTIONS};
+    wt_cli_option opts[] = {{"device", false, NULL},
+                            {"config", false, NULL},
+                            {"taps", false, NULL},
+                            {"address", false, NULL},
+                            {"offline-queue", false, NULL},
+                            {"offline-wallet-limit", false, NULL},
+                            {"offline-total-limit", false, NULL},
+                            WT_CLI_SIGN_OPTIONS,
+                            WT_CLI_NODE_OPTIONS};
     const size_t n = sizeof opts / sizeof opts[0];
     if (wt_cli_wants_help(argc, argv)) {
         fputs(vend_usage, stdout);
@@ -246,14 +415,21 @@ int wt_pos_vend(int argc, char **argv)
     size_t npos;
     if (!wt_cli_parse(CMD, argc, argv, 1, opts, n, pos, 0, &npos))
         return 2;
-    static char cfg[5][512];
+    static char cfg[8][512];
     const char *config = wt_cli_value(opts, n, "config");
     if (config != NULL) {
         int st = config_read(cfg, config);
         if (st != 0)
             return st;
-        const char *names[5] = {"device", "key", "taps", "address", "node"};
-        for (int i = 0; i < 5; i++)
+        const char *names[8] = {"device",
+                                "key",
+                                "taps",
+                                "address",
+                                "node",
+                                "offline-queue",
+                                "offline-wallet-limit",
+                                "offline-total-limit"};
+        for (int i = 0; i < 8; i++)
             for (size_t k = 0; k < n; k++)
                 if (strcmp(opts[k].name, names[i]) == 0 && opts[k].value == NULL &&
                     cfg[i][0] != '\0')
@@ -279,6 +455,25 @@ int wt_pos_vend(int argc, char **argv)
         return 2;
     }
     wt_mdb_init(&v.dev, addr);
+    v.queue_path = wt_cli_value(opts, n, "offline-queue");
+    const char *lim[2] = {wt_cli_value(opts, n, "offline-wallet-limit"),
+                          wt_cli_value(opts, n, "offline-total-limit")};
+    int64_t *lim_out[2] = {&v.wallet_limit_micro, &v.total_limit_micro};
+    for (int i = 0; i < 2; i++)
+        if (lim[i] != NULL && wt_decimal_parse(lim_out[i], lim[i], 6, false) != WT_OK) {
+            fprintf(stderr, "wattle %s: the offline limits are U-Coin amounts, not '%s'\n", CMD,
+                    lim[i]);
+            wt_cli_session_close(&s);
+            return 2;
+        }
+    if (v.queue_path != NULL && !queue_load(&v)) {
+        fprintf(stderr, "wattle %s: cannot read the offline queue %s\n", CMD, v.queue_path);
+        wt_cli_session_close(&s);
+        return 2;
+    }
+    /* a vend waits on the node: answer well within MDB's response time */
+    if (wt_cli_value(opts, n, "timeout-ms") == NULL)
+        s.node.timeout_ms = 2000;
     const char *device = wt_cli_value(opts, n, "device");
     int fd = device != NULL ? serial_open(device) : -1;
     if (fd < 0) {
@@ -299,7 +494,7 @@ int wt_pos_vend(int argc, char **argv)
     fflush(stdout);
     uint8_t buf[2 * WT_MDB_FRAME_WORDS_MAX + 2];
     size_t have = 0;
-    int64_t last_byte_ms = 0;
+    int64_t last_byte_ms = 0, last_drain_ms = 0;
     bool taps_open = true;
     char line[TAP_BYTES_MAX];
     for (;;) {
@@ -327,6 +522,10 @@ int wt_pos_vend(int argc, char **argv)
         if (p[0].revents & (POLLHUP | POLLERR))
             break;
         wt_mdb_tick(&v.dev, now_ms());
+        if (v.queued > 0 && v.dev.state != WT_MDB_VEND && now_ms() - last_drain_ms >= DRAIN_MS) {
+            last_drain_ms = now_ms();
+            queue_drain(&v);
+        }
         if (have > 0 && now_ms() - last_byte_ms >= FRAME_GAP_MS) {
             uint16_t words[WT_MDB_FRAME_WORDS_MAX], out[WT_MDB_FRAME_WORDS_MAX];
             size_t wn, on;

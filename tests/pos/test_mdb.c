@@ -3,7 +3,8 @@
  * decoded back, as over the serial line): the bring-up (RESET, SETUP, ID,
  * READER ENABLE), a successful vend, a denied vend, a vend failure (refund
  * event), a session cancelled by the customer, a checksum error, the vend
- * timeout, RET/NAK, another device's address, level-2/3 commands, misuse. */
+ * timeout, RET/NAK, another device's address, level-2/3 commands, misuse;
+ * and the offline acceptance limits. */
 #include "pos.h"
 #include "testutil.h"
 
@@ -284,6 +285,38 @@ static void test_misuse(void **state)
     expect_assert_failure(wt_mdb_handle(&dev, NULL, &out_n, &ev, &w, 1, 0));
 }
 
+/* The offline limits (pos.h): per wallet and per machine, boundaries
+ * included, overflow and bad arguments refused. */
+static void test_offline_admit(void **state)
+{
+    (void)state;
+    const int64_t U = WT_MICRO_PER_UNIT;
+    uint8_t a[32] = {1}, b[32] = {2};
+    wt_pos_offline_entry q[3];
+    memset(q, 0, sizeof q);
+    memcpy(q[0].payer, a, 32);
+    q[0].amount_micro = 40 * U;
+    memcpy(q[1].payer, b, 32);
+    q[1].amount_micro = 60 * U;
+    assert_int_equal(wt_pos_offline_admit(NULL, 0, a, 100 * U, 100 * U, 150 * U), WT_OK);
+    assert_int_equal(wt_pos_offline_admit(NULL, 0, a, 100 * U + 1, 100 * U, 150 * U),
+                     WT_ERR_CAPACITY);
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 50 * U, 100 * U, 150 * U), WT_OK); /* 90, 150 */
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 60 * U + 1, 100 * U, 200 * U),
+                     WT_ERR_CAPACITY); /* wallet a: 100 U + 1 micro */
+    assert_int_equal(wt_pos_offline_admit(q, 2, b, 40 * U, 100 * U, 150 * U), WT_OK);
+    assert_int_equal(wt_pos_offline_admit(q, 2, b, 40 * U + 1, 100 * U, 1000 * U), WT_ERR_CAPACITY);
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 51 * U, 100 * U, 150 * U),
+                     WT_ERR_CAPACITY); /* total 151 */
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 1, 0, 150 * U), WT_ERR_CAPACITY);
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 0, 100 * U, 150 * U), WT_ERR_INVALID_ARGUMENT);
+    assert_int_equal(wt_pos_offline_admit(q, 2, a, 1, -1, 150 * U), WT_ERR_INVALID_ARGUMENT);
+    q[2] = q[0];
+    q[2].amount_micro = INT64_MAX;
+    assert_int_equal(wt_pos_offline_admit(q, 3, a, 1, INT64_MAX, INT64_MAX), WT_ERR_OVERFLOW);
+    expect_assert_failure(wt_pos_offline_admit(NULL, 1, a, 1, 1, 1));
+}
+
 int main(void)
 {
     wt_test_route_asserts();
@@ -295,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_checksum_and_frames),
         cmocka_unit_test(test_vend_timeout),
         cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_offline_admit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

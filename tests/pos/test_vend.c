@@ -3,8 +3,9 @@
  * over a pty pair, and a real wattled on free loopback ports (integration):
  * bring-up, a successful vend (with change refunded), a vend denied for
  * insufficient funds, a vend failure with automatic refund, a session
- * cancelled by the customer, and a checksum error the reader does not
- * answer (the VMC times out and repeats). argv[1] = wattled, argv[2] =
+ * cancelled by the customer, a checksum error the reader does not answer
+ * (the VMC times out and repeats), and offline acceptance with the engine
+ * stopped and restarted. argv[1] = wattled, argv[2] =
  * wattle, argv[3] = wattle-pos. */
 #include "pos.h"
 #include "run_cmd.h"
@@ -31,7 +32,11 @@ static char machine_addr[WT_ADDRESS_CHARS + 1], rich_addr[WT_ADDRESS_CHARS + 1],
     poor_addr[WT_ADDRESS_CHARS + 1];
 static pid_t daemon_pid, vend_pid;
 static int master_fd = -1, slave_fd = -1, taps_fd = -1;
-static char vend_out[400];
+static char vend_out[400], queue_path[400];
+static char d_http[64], d_nng[64], d_pub[64], d_log[400];
+
+static void sleep_ms(long ms);
+static int daemon_start(void);
 
 static void sleep_ms(long ms)
 {
@@ -84,6 +89,30 @@ static int new_key(char *path, size_t cap, char *address, const char *name)
     return ok ? 0 : -1;
 }
 
+/* wattled on the chain and ports chosen in setup; ready when it answers. */
+static int daemon_start(void)
+{
+    daemon_pid = fork();
+    if (daemon_pid == 0) {
+        int fd = open(d_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(wattled, wattled, "--data", chain, "--http", d_http, "--listen", d_nng, "--pub",
+              d_pub, "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 150; i++) {
+        run_result r;
+        wattle_run(&r, "blocks", "--timeout-ms", "1000", NULL);
+        bool up = r.status == 0;
+        run_result_free(&r);
+        if (up)
+            return 0;
+        sleep_ms(100);
+    }
+    return -1;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -103,31 +132,13 @@ static int setup(void **state)
         new_key(poor_key, sizeof poor_key, poor_addr, "poor") != 0)
         return -1;
     int http_port = free_port(), nng_port = free_port(), pub_port = free_port();
-    char http_addr[64], nng_url[64], pub_url[64], log[400];
-    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", http_port);
+    snprintf(d_http, sizeof d_http, "127.0.0.1:%d", http_port);
     snprintf(http_url, sizeof http_url, "http://127.0.0.1:%d", http_port);
-    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", nng_port);
-    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", pub_port);
-    snprintf(log, sizeof log, "%s/wattled.log", tmp);
-    daemon_pid = fork();
-    if (daemon_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
-              pub_url, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
+    snprintf(d_nng, sizeof d_nng, "tcp://127.0.0.1:%d", nng_port);
+    snprintf(d_pub, sizeof d_pub, "tcp://127.0.0.1:%d", pub_port);
+    snprintf(d_log, sizeof d_log, "%s/wattled.log", tmp);
     setenv("WATTLE_NODE", http_url, 1);
-    bool up = false;
-    for (int i = 0; i < 150 && !up; i++) {
-        wattle_run(&r, "blocks", "--timeout-ms", "1000", NULL);
-        up = r.status == 0;
-        run_result_free(&r);
-        if (!up)
-            sleep_ms(100);
-    }
-    if (!up)
+    if (daemon_start() != 0)
         return -1;
     char operator_key[400], issuer_key[400];
     snprintf(operator_key, sizeof operator_key, "%s/operator.key", chain);
@@ -156,6 +167,7 @@ static int setup(void **state)
     if (pipe(pipefd) != 0)
         return -1;
     snprintf(vend_out, sizeof vend_out, "%s/vend.out", tmp);
+    snprintf(queue_path, sizeof queue_path, "%s/offline.queue", tmp);
     char slave_path[128];
     snprintf(slave_path, sizeof slave_path, "%s", slave);
     vend_pid = fork();
@@ -166,7 +178,8 @@ static int setup(void **state)
         dup2(fd, 2);
         close(pipefd[1]);
         execl(wattle_pos, wattle_pos, "vend", "--device", slave_path, "--key", machine_key,
-              (char *)NULL);
+              "--offline-queue", queue_path, "--offline-wallet-limit", "100",
+              "--offline-total-limit", "150", (char *)NULL);
         _exit(127);
     }
     close(pipefd[0]);
@@ -285,6 +298,17 @@ static void tap(const char *key, const char *amount)
     run_result r;
     wattle_run(&r, "send", "--key", key, "--to", machine_addr, "--amount", amount, "--sign-only",
                NULL);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(write(taps_fd, r.out, strlen(r.out)), (ssize_t)strlen(r.out));
+    run_result_free(&r);
+}
+
+/* Offline: the wallet signs with its own nonce and the chain id. */
+static void tap_offline(const char *key, const char *amount, const char *nonce)
+{
+    run_result r;
+    wattle_run(&r, "send", "--key", key, "--to", machine_addr, "--amount", amount, "--sign-only",
+               "--nonce", nonce, "--chain-id", "4444", NULL);
     assert_int_equal(r.status, 0);
     assert_int_equal(write(taps_fd, r.out, strlen(r.out)), (ssize_t)strlen(r.out));
     run_result_free(&r);
@@ -426,6 +450,81 @@ static void test_checksum_error_timeout(void **state)
     expect_ack();
 }
 
+static bool log_has(const char *needle)
+{
+    size_t len;
+    char *log = wt_test_read_file(vend_out, &len);
+    bool has = log != NULL && strstr(log, needle) != NULL;
+    free(log);
+    return has;
+}
+
+/* One offline vend: BEGIN SESSION, VEND REQUEST, the expected answer. */
+static void offline_vend(uint16_t price_u, uint8_t answer)
+{
+    uint16_t w[WT_MDB_FRAME_WORDS_MAX];
+    poll_until(w, 0x03);
+    vend_request(price_u, 9);
+    poll_until(w, answer);
+    if (answer == 0x05) {
+        const uint8_t success[3] = {0x02, 0x00, 9};
+        vmc_send(A | 3, success, 3, false);
+        expect_ack();
+    }
+    session_complete();
+}
+
+/* Engine stopped: payments within the limits approved and queued, one above
+ * the wallet limit denied; engine back: the queue drained, balances right,
+ * the double spend (a wallet without the money) reported with its address. */
+static void test_offline(void **state)
+{
+    (void)state;
+    run_result r;
+    wattle_run(&r, "balance", rich_addr, NULL);
+    char *nl = strstr(r.out, "nonce");
+    assert_non_null(nl);
+    unsigned long nonce = strtoul(nl + 5, NULL, 10);
+    run_result_free(&r);
+    char n1[32], n2[32];
+    snprintf(n1, sizeof n1, "%lu", nonce + 1);
+    snprintf(n2, sizeof n2, "%lu", nonce + 2);
+    kill(daemon_pid, SIGTERM);
+    waitpid(daemon_pid, NULL, 0);
+    daemon_pid = 0;
+    tap_offline(rich_key, "40", n1);
+    offline_vend(40, 0x05); /* approved offline */
+    tap_offline(poor_key, "60", "1");
+    offline_vend(60, 0x05); /* approved: 60 <= 100 per wallet, 100 <= 150 in all */
+    tap_offline(rich_key, "70", n2);
+    offline_vend(70, 0x06); /* denied: rich would owe 110 > 100 */
+    assert_true(log_has("approved offline (queued)"));
+    size_t len;
+    char *queue = wt_test_read_file(queue_path, &len);
+    assert_non_null(queue);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += queue[i] == '\n';
+    assert_int_equal(lines, 2); /* durable: both on disk */
+    free(queue);
+    assert_int_equal(daemon_start(), 0);
+    for (int i = 0; i < 100 && !log_has("DOUBLE SPEND"); i++)
+        sleep_ms(100);
+    assert_true(log_has("offline payment committed"));
+    char needle[200];
+    snprintf(needle, sizeof needle, "DOUBLE SPEND: customer %s did not pay 60 U", poor_addr);
+    if (!log_has(needle)) {
+        char *log = wt_test_read_file(vend_out, &len);
+        fail_msg("no '%s' in the reader log:\n%s", needle, log);
+    }
+    assert_true(log_has("insufficient_funds"));
+    expect_balance(machine_addr, "balance   190 U");
+    expect_balance(rich_addr, "balance   810 U");
+    queue = wt_test_read_file(queue_path, &len);
+    assert_int_equal(len, 0); /* drained */
+    free(queue);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -443,6 +542,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_vend_failure_refunds),
         cmocka_unit_test(test_customer_cancels),
         cmocka_unit_test(test_checksum_error_timeout),
+        cmocka_unit_test(test_offline),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
