@@ -286,6 +286,29 @@ wt_err wt_mdb_handle(wt_mdb *dev, uint16_t *out, size_t *out_count, wt_mdb_event
     }
 }
 
+size_t wt_mdb_frame_split(const wt_mdb *dev, const uint16_t *words, size_t n)
+{
+    WT_ASSERT(dev != NULL && (words != NULL || n == 0));
+    if (n == 0)
+        return 0;
+    if (!(words[0] & WT_MDB_MODE))
+        return 1;
+    if ((words[0] & 0xF8) == dev->address) {
+        int cmd = words[0] & 0x07;
+        bool has_sub = cmd != CMD_RESET && cmd != CMD_POLL;
+        if (has_sub && n < 2)
+            return 0;
+        int want = data_len(cmd, has_sub ? words[1] & 0xFF : -1, 0);
+        /* EXPANSION subcommands of unknown length: the next address */
+        if (want >= 0 && !(cmd == CMD_7 && (words[1] & 0xFF) != 0))
+            return n >= (size_t)want + 2 ? (size_t)want + 2 : 0;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (words[i] & WT_MDB_MODE)
+            return i;
+    return 0;
+}
+
 wt_err wt_mdb_begin_session(wt_mdb *dev, uint16_t funds_u)
 {
     if (dev->state != WT_MDB_ENABLED)

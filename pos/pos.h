@@ -189,6 +189,15 @@ void wt_mdb_init(wt_mdb *dev, uint8_t address);
 wt_err wt_mdb_handle(wt_mdb *dev, uint16_t *out, size_t *out_count, wt_mdb_event *event,
                      const uint16_t *words, size_t n, int64_t now_ms);
 
+/* How many words at the start of words[0..n) form the VMC's next frame: a
+ * lone word without the mode bit (the VMC's ACK/RET/NAK) is 1; a command to
+ * this device is as long as that command is; any other frame runs to the
+ * next word with the mode bit (the VMC sets it on address bytes only).
+ * 0 when more words are needed to tell (the caller then waits for a pause
+ * on the line). Lets a reader that fell behind split frames that arrived
+ * back to back. */
+size_t wt_mdb_frame_split(const wt_mdb *dev, const uint16_t *words, size_t n);
+
 /* The customer presented a payment able to spend funds_u (ENABLED only):
  * BEGIN SESSION goes out on the next POLL. WT_ERR_INVALID_ARGUMENT in any
  * other state. */

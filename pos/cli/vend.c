@@ -395,6 +395,24 @@ static void on_event(vend_state *v, wt_mdb_event ev)
     fflush(stdout);
 }
 
+/* One frame from the VMC (adapter bytes): answer it, act on its event. */
+static void handle_frame(vend_state *v, int fd, const uint8_t *bytes, size_t len)
+{
+    uint16_t words[WT_MDB_FRAME_WORDS_MAX], out[WT_MDB_FRAME_WORDS_MAX];
+    size_t wn, on;
+    wt_mdb_event ev;
+    wt_err err = wt_mdb_adapter_decode(words, WT_MDB_FRAME_WORDS_MAX, &wn, bytes, len);
+    if (err == WT_OK)
+        err = wt_mdb_handle(&v->dev, out, &on, &ev, words, wn, now_ms());
+    if (err == WT_OK) {
+        if (on > 0)
+            write_words(fd, out, on);
+        on_event(v, ev);
+    } else if (err != WT_ERR_NOT_FOUND) {
+        fprintf(stderr, "wattle %s: %s: frame ignored\n", CMD, wt_errname(err));
+    }
+}
+
 int wt_pos_vend(int argc, char **argv)
 {
     wt_cli_option opts[] = {{"device", false, NULL},
@@ -492,7 +510,7 @@ int wt_pos_vend(int argc, char **argv)
     }
     printf("MDB cashless reader at 0x%02x on %s\n", addr, device);
     fflush(stdout);
-    uint8_t buf[2 * WT_MDB_FRAME_WORDS_MAX + 2];
+    uint8_t buf[1024]; /* frames that arrived back to back while we were busy */
     size_t have = 0;
     int64_t last_byte_ms = 0, last_drain_ms = 0;
     bool taps_open = true;
@@ -515,9 +533,8 @@ int wt_pos_vend(int argc, char **argv)
                 have += (size_t)r;
                 last_byte_ms = now_ms();
             }
-            if (have == sizeof buf) /* longer than any frame: drop it */
+            if (have == sizeof buf) /* garbage longer than any backlog: drop it */
                 have = 0;
-            continue;
         }
         if (p[0].revents & (POLLHUP | POLLERR))
             break;
@@ -526,22 +543,33 @@ int wt_pos_vend(int argc, char **argv)
             last_drain_ms = now_ms();
             queue_drain(&v);
         }
-        if (have > 0 && now_ms() - last_byte_ms >= FRAME_GAP_MS) {
-            uint16_t words[WT_MDB_FRAME_WORDS_MAX], out[WT_MDB_FRAME_WORDS_MAX];
-            size_t wn, on;
-            wt_mdb_event ev;
-            wt_err err = wt_mdb_adapter_decode(words, WT_MDB_FRAME_WORDS_MAX, &wn, buf, have);
-            have = 0;
-            if (err == WT_OK)
-                err = wt_mdb_handle(&v.dev, out, &on, &ev, words, wn, now_ms());
-            if (err == WT_OK) {
-                if (on > 0)
-                    write_words(fd, out, on);
-                on_event(&v, ev);
-            } else if (err != WT_ERR_NOT_FOUND) {
-                fprintf(stderr, "wattle %s: %s: frame ignored\n", CMD, wt_errname(err));
-            }
+        /* Frames: split by their structure as soon as they are complete
+         * (frames that arrived back to back while we were busy), and the
+         * rest after a pause on the line. */
+        uint16_t words[sizeof buf / 2];
+        size_t wn = have / 2;
+        for (size_t i = 0; i < wn; i++)
+            words[i] = (uint16_t)(buf[2 * i] << 8 | buf[2 * i + 1]);
+        size_t used = 0;
+        bool gap = have > 0 && now_ms() - last_byte_ms >= FRAME_GAP_MS;
+        while (used < wn) {
+            bool bad = false;
+            for (size_t i = used; i < wn; i++)
+                bad = bad || buf[2 * i] > 1;
+            size_t k = bad ? 0 : wt_mdb_frame_split(&v.dev, words + used, wn - used);
+            if (k == 0 && !gap)
+                break;
+            if (k == 0)
+                k = wn - used;
+            handle_frame(&v, fd, buf + 2 * used, 2 * k);
+            used += k;
         }
+        if (gap && used == wn && have % 2 == 1) {
+            fprintf(stderr, "wattle %s: mdb_frame: a half word ignored\n", CMD);
+            have = 2 * wn;
+        }
+        memmove(buf, buf + 2 * used, have - 2 * used);
+        have -= 2 * used;
     }
     if (taps != NULL)
         fclose(tap_file);

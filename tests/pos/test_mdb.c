@@ -317,6 +317,26 @@ static void test_offline_admit(void **state)
     expect_assert_failure(wt_pos_offline_admit(NULL, 1, a, 1, 1, 1));
 }
 
+/* Frames that arrived back to back are split by their structure. */
+static void test_frame_split(void **state)
+{
+    (void)state;
+    wt_mdb_init(&dev, WT_MDB_ADDR_CASHLESS2);
+    const uint16_t ack_poll[3] = {0x000, WT_MDB_MODE | 0x62, 0x62};
+    assert_int_equal(wt_mdb_frame_split(&dev, ack_poll, 3), 1);
+    assert_int_equal(wt_mdb_frame_split(&dev, ack_poll + 1, 2), 2);
+    assert_int_equal(wt_mdb_frame_split(&dev, ack_poll + 1, 1), 0); /* CHK still to come */
+    const uint16_t vend[8] = {WT_MDB_MODE | 0x63, 0, 0, 150, 0, 7, 0xD0, WT_MDB_MODE | 0x62};
+    assert_int_equal(wt_mdb_frame_split(&dev, vend, 8), 7);
+    assert_int_equal(wt_mdb_frame_split(&dev, vend, 6), 0);
+    assert_int_equal(wt_mdb_frame_split(&dev, vend, 1), 0); /* no subcommand yet */
+    /* another device's frame runs to the next address byte */
+    const uint16_t other[4] = {WT_MDB_MODE | 0x12, 0x12, WT_MDB_MODE | 0x62, 0x62};
+    assert_int_equal(wt_mdb_frame_split(&dev, other, 4), 2);
+    assert_int_equal(wt_mdb_frame_split(&dev, other, 2), 0);
+    assert_int_equal(wt_mdb_frame_split(&dev, other, 0), 0);
+}
+
 int main(void)
 {
     wt_test_route_asserts();
@@ -329,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_vend_timeout),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_offline_admit),
+        cmocka_unit_test(test_frame_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
