@@ -1,4 +1,4 @@
-/* test_wire.c — the nng submission codec (engine/wire.h): round trips of
+/* test_wire.c — the nng submission codec (wallet/wire.h): round trips of
  * requests, replies and error replies (seeded random ones too), and one test
  * per rejection: bad magic, truncation, trailing bytes, limits, statuses. */
 #include "testutil.h"

@@ -1,5 +1,5 @@
 /* node_client.c — `wattle`'s connection to a node (node_client.h): HTTP/JSON
- * over libevent's evhttp client, or nng REQ with the engine/wire.h format.
+ * over libevent's evhttp client, or nng REQ with the wallet/wire.h format.
  * One request per call, each with its own event base and a timeout. */
 #include "node_client.h"
 #include "wire.h"

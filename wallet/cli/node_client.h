@@ -4,7 +4,7 @@
  *   http://HOST:PORT   HTTP/JSON (libevent's evhttp): submissions with
  *                      POST /v1/txs, reads with the GET endpoints;
  *   tcp://HOST:PORT or ipc://PATH
- *                      nng REQ with the binary format of engine/wire.h:
+ *                      nng REQ with the binary format of wallet/wire.h:
  *                      submissions only (reads need an http:// node).
  * Every call has a timeout. Errors come back as text ready to print, so each
  * command prints "wattle CMD: <code>: <message>" the same way.

@@ -1,8 +1,9 @@
 /*
  * wire.h — the binary submission format of wattled's nng REQ/REP socket
- * (/work/notes/engine-api.md, "Submitting"), as pure functions shared by the
- * daemon (decode requests, encode replies) and the `wattle` client (encode
- * requests, decode replies). No sockets, no allocation: the caller passes
+ * (engine/daemon/README.md), as pure functions shared by the daemon (decode
+ * requests, encode replies) and its clients — `wattle`, `wattle-meter`,
+ * `wattle-pos` (encode requests, decode replies) — so it lives in the wallet
+ * room, below all of them. No sockets, no allocation: the caller passes
  * the memory, decoders point into the message they were given.
  *
  *   request = "WTX1" | u32 count (1..WT_WIRE_TXS_MAX) |
@@ -21,8 +22,8 @@
  * WT_ERR_BAD_REQUEST; a count above WT_WIRE_TXS_MAX is WT_ERR_TOO_LARGE.
  * May use: common only.
  */
-#ifndef WATTLE_ENGINE_WIRE_H
-#define WATTLE_ENGINE_WIRE_H
+#ifndef WATTLE_WALLET_WIRE_H
+#define WATTLE_WALLET_WIRE_H
 
 #include "common.h"
 
@@ -97,4 +98,4 @@ wt_err wt_wire_error_encode(uint8_t *out, size_t out_cap, size_t *out_len, const
 wt_err wt_wire_error_decode(const char **message, size_t *message_len, const uint8_t *msg,
                             size_t msg_len);
 
-#endif /* WATTLE_ENGINE_WIRE_H */
+#endif /* WATTLE_WALLET_WIRE_H */
