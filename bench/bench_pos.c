@@ -59,9 +59,13 @@ typedef struct {
     pid_t pid;
 } pos_bench;
 
+static pid_t daemon_pid; /* stopped on the way out, whatever happens */
+
 static void die(const char *what)
 {
     fprintf(stderr, "pos: %s\n", what);
+    if (daemon_pid > 0)
+        kill(daemon_pid, SIGTERM);
     exit(1);
 }
 
@@ -165,6 +169,7 @@ static void daemon_start(pos_bench *f)
     f->pid = fork();
     if (f->pid < 0)
         die("fork");
+    daemon_pid = f->pid;
     if (f->pid == 0) {
         execl(exe, exe, "--data", f->dir, "--http", http, "--listen", f->listen_url, "--pub",
               f->pub_url, (char *)NULL);
@@ -192,6 +197,7 @@ static void daemon_stop(pos_bench *f)
 {
     kill(f->pid, SIGTERM);
     waitpid(f->pid, NULL, 0);
+    daemon_pid = 0;
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
