@@ -515,6 +515,7 @@ int wt_pos_vend(int argc, char **argv)
     int64_t last_byte_ms = 0, last_drain_ms = 0;
     bool taps_open = true;
     char line[TAP_BYTES_MAX];
+    size_t line_len = 0;
     for (;;) {
         struct pollfd p[2] = {{fd, POLLIN, 0}, {taps_open ? fileno(tap_file) : -1, POLLIN, 0}};
         int timeout = have > 0 ? FRAME_GAP_MS : 100;
@@ -522,10 +523,26 @@ int wt_pos_vend(int argc, char **argv)
         if (rv < 0 && errno != EINTR)
             break;
         if (p[1].revents & (POLLIN | POLLHUP)) {
-            if (fgets(line, sizeof line, tap_file) != NULL)
-                on_tap(&v, line);
-            else
+            /* read(), not stdio: every complete line is handled now, none
+             * waits in a buffer that poll() cannot see */
+            ssize_t r = read(fileno(tap_file), line + line_len, sizeof line - 1 - line_len);
+            if (r <= 0) {
                 taps_open = false;
+            } else {
+                line_len += (size_t)r;
+                char *nl;
+                while ((nl = memchr(line, '\n', line_len)) != NULL) {
+                    *nl = '\0';
+                    on_tap(&v, line);
+                    size_t used = (size_t)(nl + 1 - line);
+                    memmove(line, nl + 1, line_len - used);
+                    line_len -= used;
+                }
+                if (line_len == sizeof line - 1) {
+                    fprintf(stderr, "wattle %s: a tap line is too long: ignored\n", CMD);
+                    line_len = 0;
+                }
+            }
         }
         if (p[0].revents & POLLIN) {
             ssize_t r = read(fd, buf + have, sizeof buf - have);

@@ -430,9 +430,16 @@ static void test_customer_cancels(void **state)
 {
     (void)state;
     uint16_t w[WT_MDB_FRAME_WORDS_MAX];
-    tap(rich_key, "30");
+    /* the tap and the cancel arrive in one write */
+    run_result r;
+    wattle_run(&r, "send", "--key", rich_key, "--to", machine_addr, "--amount", "30", "--sign-only",
+               NULL);
+    assert_int_equal(r.status, 0);
+    char both[2048];
+    snprintf(both, sizeof both, "%scancel\n", r.out);
+    run_result_free(&r);
+    assert_int_equal(write(taps_fd, both, strlen(both)), (ssize_t)strlen(both));
     poll_until(w, 0x03);
-    assert_int_equal(write(taps_fd, "cancel\n", 7), 7);
     poll_until(w, 0x04); /* SESSION CANCEL REQUEST */
     session_complete();
     expect_balance(rich_addr, "balance   850 U"); /* never charged */
