@@ -159,6 +159,12 @@ wt_err wt_nng_start(wt_daemon *d)
     int rv = nng_pub0_open(&s->pub);
     if (rv == 0) {
         s->pub_open = true;
+        /* PUB drops what a subscriber's queue cannot take; the default 16
+         * messages per subscriber lost acct/ events at a few thousand payments
+         * per second (a shop terminal then waits for its poll). nng's maximum. */
+        rv = nng_socket_set_int(s->pub, NNG_OPT_SENDBUF, 8192);
+    }
+    if (rv == 0) {
         rv = nng_listen(s->pub, d->cfg.pub_url, NULL, 0);
         if (rv != 0)
             wt_log(WT_LOG_ERROR, "nng", "cannot listen on %s: %s", d->cfg.pub_url,
