@@ -213,10 +213,14 @@ static wt_err http_request(const wt_node_client *client, wt_node_error *error, i
     while (!call.done && event_base_loop(base, EVLOOP_ONCE) == 0 && !event_base_got_exit(base))
         ;
     /* libevent 2.1 reports a refused connect as EVREQ_HTTP_TIMEOUT too: a
-     * "timeout" well before the deadline is a node that cannot be reached. */
+     * "timeout" well before the deadline is a node that cannot be reached. A
+     * real timeout can fire a little before our own clock says the deadline
+     * has passed (libevent schedules from its cached time, taken before
+     * start_ns), so half the deadline tells the two apart: a refusal comes
+     * back at once. */
     int64_t elapsed_ms = (wt_monotonic_ns() - start_ns) / 1000000;
-    if (!call.done ||
-        (call.failed && call.reason == EVREQ_HTTP_TIMEOUT && elapsed_ms >= client->timeout_ms)) {
+    if (!call.done || (call.failed && call.reason == EVREQ_HTTP_TIMEOUT &&
+                       elapsed_ms * 2 >= client->timeout_ms)) {
         set_error(error, WT_ERR_TIMEOUT, "the node at %s did not answer within %" PRId64 " ms",
                   client->url, client->timeout_ms);
         result = WT_ERR_TIMEOUT;
