@@ -107,7 +107,6 @@
     X(WT_ERR_BAD_SEQ, "bad_seq", "the sequence numbers do not continue the stored ledger")         \
     X(WT_ERR_BAD_HEIGHT, "bad_height", "the block height does not continue the stored chain")      \
     X(WT_ERR_METHOD_NOT_ALLOWED, "method_not_allowed", "the endpoint does not take that method")   \
-    X(WT_ERR_NOT_IMPLEMENTED, "not_implemented", "the endpoint is not implemented yet")            \
     X(WT_ERR_SETTLE_MISMATCH, "settle_mismatch",                                                   \
       "the SETTLE differs from the recomputation of its interval")                                 \
     /* point of sale */                                                                            \
