@@ -17,6 +17,7 @@
  * loopback ports. Loops are bounded by counts, not by time.
  */
 #include "bench.h"
+#include "proc.h"
 #include "engine.h"
 #include "pool.h"
 #include "wire.h"
@@ -24,7 +25,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nng/nng.h>
@@ -58,8 +58,7 @@ typedef struct {
     uint64_t issuer_nonce;
     char dir[64];
     char listen_url[64];
-    int http_port;
-    pid_t pid;
+    wt_wattled d;
 } e2e;
 
 static void die(const char *what)
@@ -76,25 +75,6 @@ static void key_label(e2e *f, wt_seckey *key, const char *label, unsigned i)
     wt_tagged_hash(secret, "wattle/bench-e2e-key", (const uint8_t *)text, strlen(text));
     if (wt_seckey_from_bytes(f->ctx, key, secret) != WT_OK)
         die("key");
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        die("free port");
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* ------------------------------------------------------------ the chain */
@@ -153,56 +133,15 @@ static void chain_make(e2e *f)
 
 static void daemon_start(e2e *f)
 {
-    const char *exe = getenv("WATTLED");
-    char guess[4096];
-    if (exe == NULL) {
-        char self[4096];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-            die("cannot find wattled: set WATTLED");
-        self[n] = '\0';
-        snprintf(guess, sizeof guess, "%s/../engine/wattled", dirname(self));
-        exe = guess;
-    }
-    f->http_port = free_port();
-    snprintf(f->listen_url, sizeof f->listen_url, "tcp://127.0.0.1:%d", free_port());
-    char http[32], pub[64];
-    snprintf(http, sizeof http, "127.0.0.1:%d", f->http_port);
-    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", free_port());
-    f->pid = fork();
-    if (f->pid < 0)
-        die("fork");
-    if (f->pid == 0) {
-        execl(exe, exe, "--data", f->dir, "--http", http, "--listen", f->listen_url, "--pub", pub,
-              (char *)NULL);
-        fprintf(stderr, "e2e: cannot run %s: %s\n", exe, strerror(errno));
-        _exit(127);
-    }
-    /* ready when the REP socket answers */
-    for (int i = 0; i < 400; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->http_port)};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bool up = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-        close(fd);
-        if (up) {
-            sleep_ms(100);
-            return;
-        }
-        if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
-            die("wattled exited");
-        sleep_ms(25);
-    }
-    die("wattled did not start");
+    if (wt_wattled_init(&f->d, NULL, f->dir) != 0 || wt_wattled_start(&f->d, NULL) != 0)
+        die("wattled did not start");
+    snprintf(f->listen_url, sizeof f->listen_url, "%s", f->d.nng_url);
 }
 
 static void daemon_stop(e2e *f)
 {
-    kill(f->pid, SIGTERM);
-    waitpid(f->pid, NULL, 0);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    wt_wattled_stop(&f->d, SIGTERM);
+    if (wt_proc_rmtree(f->dir) != 0)
         fprintf(stderr, "e2e: could not remove %s\n", f->dir);
 }
 
@@ -591,7 +530,7 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
         die("single: not every transfer was committed");
     echo_server echo = {0};
     char echo_url[64];
-    snprintf(echo_url, sizeof echo_url, "tcp://127.0.0.1:%d", free_port());
+    snprintf(echo_url, sizeof echo_url, "tcp://127.0.0.1:%d", wt_proc_free_port());
     if (nng_rep0_open(&echo.rep) != 0 || nng_listen(echo.rep, echo_url, NULL, 0) != 0)
         die("echo");
     pthread_t ew[32];
@@ -626,8 +565,8 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
     snprintf(path, sizeof path, "/v1/accounts/%s", addr);
     unsigned conns = 16;
     size_t per_conn = quick ? 50 : 400;
-    double acct = http_rate(f.http_port, path, conns, per_conn);
-    double health = http_rate(f.http_port, "/healthz", conns, per_conn);
+    double acct = http_rate(f.d.http_port, path, conns, per_conn);
+    double health = http_rate(f.d.http_port, "/healthz", conns, per_conn);
     wt_bench_report(ctx, "http_account_get", acct, "req/s", health, "GET /healthz, same load");
 
     daemon_stop(&f);

@@ -17,12 +17,12 @@
  * Loops are bounded by counts.
  */
 #include "bench.h"
+#include "proc.h"
 #include "engine.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
@@ -56,16 +56,16 @@ typedef struct {
     wt_seckey bg[BG_THREADS];
     uint64_t nonce_customer, nonce_bg[BG_THREADS], nonce_op, nonce_issuer;
     char dir[64], listen_url[64], pub_url[64];
-    pid_t pid;
+    wt_wattled d;
 } pos_bench;
 
-static pid_t daemon_pid; /* stopped on the way out, whatever happens */
+static wt_wattled *running_daemon; /* stopped on the way out, whatever happens */
 
 static void die(const char *what)
 {
     fprintf(stderr, "pos: %s\n", what);
-    if (daemon_pid > 0)
-        kill(daemon_pid, SIGTERM);
+    if (running_daemon != NULL)
+        wt_wattled_stop(running_daemon, SIGTERM);
     exit(1);
 }
 
@@ -77,25 +77,6 @@ static void key_label(pos_bench *f, wt_seckey *key, const char *label, unsigned 
     wt_tagged_hash(secret, "wattle/bench-pos-key", (const uint8_t *)text, strlen(text));
     if (wt_seckey_from_bytes(f->ctx, key, secret) != WT_OK)
         die("key");
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        die("free port");
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static void chain_make(pos_bench *f)
@@ -150,57 +131,18 @@ static void chain_make(pos_bench *f)
 
 static void daemon_start(pos_bench *f)
 {
-    const char *exe = getenv("WATTLED");
-    char guess[4096];
-    if (exe == NULL) {
-        char self[4096];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-            die("cannot find wattled: set WATTLED");
-        self[n] = '\0';
-        snprintf(guess, sizeof guess, "%s/../engine/wattled", dirname(self));
-        exe = guess;
-    }
-    int http_port = free_port();
-    snprintf(f->listen_url, sizeof f->listen_url, "tcp://127.0.0.1:%d", free_port());
-    snprintf(f->pub_url, sizeof f->pub_url, "tcp://127.0.0.1:%d", free_port());
-    char http[32];
-    snprintf(http, sizeof http, "127.0.0.1:%d", http_port);
-    f->pid = fork();
-    if (f->pid < 0)
-        die("fork");
-    daemon_pid = f->pid;
-    if (f->pid == 0) {
-        execl(exe, exe, "--data", f->dir, "--http", http, "--listen", f->listen_url, "--pub",
-              f->pub_url, (char *)NULL);
-        fprintf(stderr, "pos: cannot run %s: %s\n", exe, strerror(errno));
-        _exit(127);
-    }
-    for (int i = 0; i < 400; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port)};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bool up = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-        close(fd);
-        if (up) {
-            sleep_ms(100);
-            return;
-        }
-        if (waitpid(f->pid, NULL, WNOHANG) == f->pid)
-            die("wattled exited");
-        sleep_ms(25);
-    }
-    die("wattled did not start");
+    if (wt_wattled_init(&f->d, NULL, f->dir) != 0 || wt_wattled_start(&f->d, NULL) != 0)
+        die("wattled did not start");
+    running_daemon = &f->d;
+    snprintf(f->listen_url, sizeof f->listen_url, "%s", f->d.nng_url);
+    snprintf(f->pub_url, sizeof f->pub_url, "%s", f->d.pub_url);
 }
 
 static void daemon_stop(pos_bench *f)
 {
-    kill(f->pid, SIGTERM);
-    waitpid(f->pid, NULL, 0);
-    daemon_pid = 0;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    wt_wattled_stop(&f->d, SIGTERM);
+    running_daemon = NULL;
+    if (wt_proc_rmtree(f->dir) != 0)
         fprintf(stderr, "pos: could not remove %s\n", f->dir);
 }
 
@@ -287,7 +229,7 @@ static void *bg_main(void *arg)
     nng_socket s = dial_req(b->url);
     for (size_t i = 0; i + BG_BATCH <= b->count && !atomic_load(b->stop); i += BG_BATCH) {
         b->committed += submit(s, b->txs + i, BG_BATCH, true);
-        sleep_ms(4); /* paced: a steady load, not saturation */
+        wt_proc_sleep_ms(4); /* paced: a steady load, not saturation */
     }
     nng_close(s);
     return NULL;
@@ -321,7 +263,7 @@ static void measure(pos_bench *f, double *lat_ms, size_t *missed, size_t count, 
         nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192) != 0 ||
         nng_dial(sub, f->pub_url, NULL, 0) != 0)
         die("subscribe");
-    sleep_ms(200); /* let the subscription reach the publisher */
+    wt_proc_sleep_ms(200); /* let the subscription reach the publisher */
     nng_socket req = dial_req(f->listen_url);
     for (size_t i = 0; i < count; i++) {
         ptx p;
@@ -423,7 +365,7 @@ void wt_bench_pos(wt_bench_ctx *ctx)
         args[t] = (bg_arg){f.listen_url, bg_txs[t], bg_count, &stop, 0};
         pthread_create(&th[t], NULL, bg_main, &args[t]);
     }
-    sleep_ms(200);
+    wt_proc_sleep_ms(200);
     wt_bench_progress(ctx, "under background load: %zu payments", count);
     measure(&f, loaded, &loaded_missed, count, &request);
     atomic_store(&stop, true);

@@ -45,15 +45,6 @@ static void wattle_run(run_result *r, const char *stdin_text, const char *a0, ..
     run_cmd(r, argv, stdin_text);
 }
 
-static void expect(const run_result *r, int status, const char *out_needle, const char *err_needle)
-{
-    if (r->status != status || (out_needle != NULL && strstr(r->out, out_needle) == NULL) ||
-        (err_needle != NULL && strstr(r->err, err_needle) == NULL))
-        fail_msg("status %d (want %d)\nstdout: %s\nstderr: %s\nwanted out '%s', err '%s'",
-                 r->status, status, r->out, r->err, out_needle ? out_needle : "",
-                 err_needle ? err_needle : "");
-}
-
 static void new_key(char *path, size_t cap, char *address, const char *name)
 {
     snprintf(path, cap, "%s/%s.key", dir, name);
@@ -97,7 +88,7 @@ static int teardown(void **state)
 /* The txid line printed by a submission: 64 hex characters and a newline. */
 static void expect_txid(const run_result *r, char txid[65])
 {
-    expect(r, 0, NULL, NULL);
+    wt_test_expect_run(r, 0, NULL, NULL);
     assert_int_equal(strlen(r->out), 65);
     assert_int_equal(r->out[64], '\n');
     memcpy(txid, r->out, 64);
@@ -114,9 +105,9 @@ static void expect_decodes(const char *hex_line, const char *const *needles)
     hex[strcspn(hex, "\n")] = '\0';
     run_result r;
     wattle_run(&r, NULL, "tx", "decode", hex, NULL);
-    expect(&r, 0, "\"signature_valid\":true", NULL);
+    wt_test_expect_run(&r, 0, "\"signature_valid\":true", NULL);
     for (const char *const *n = needles; *n != NULL; n++)
-        expect(&r, 0, *n, NULL);
+        wt_test_expect_run(&r, 0, *n, NULL);
     run_result_free(&r);
 }
 
@@ -134,7 +125,7 @@ static void test_help_and_usage(void **state)
             wattle_run(&r, NULL, cmds[i][0], cmds[i][1], "--help", NULL);
         else
             wattle_run(&r, NULL, cmds[i][0], "--help", NULL);
-        expect(&r, 0, "usage: wattle", NULL);
+        wt_test_expect_run(&r, 0, "usage: wattle", NULL);
         run_result_free(&r);
     }
     run_result r;
@@ -144,41 +135,41 @@ static void test_help_and_usage(void **state)
     for (size_t i = 0; i < sizeof bad_amounts / sizeof bad_amounts[0]; i++) {
         wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount",
                    bad_amounts[i], "--node", node_url, NULL);
-        expect(&r, 2, NULL, "--amount must be a positive U-Coin amount");
+        wt_test_expect_run(&r, 2, NULL, "--amount must be a positive U-Coin amount");
         run_result_free(&r);
     }
     wattle_run(&r, NULL, "send", "--key", alice_key, "--amount", "1", NULL);
-    expect(&r, 2, NULL, "--to ADDR and --amount U are required");
+    wt_test_expect_run(&r, 2, NULL, "--to ADDR and --amount U are required");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", "uc1nope", "--amount", "1", NULL);
-    expect(&r, 2, NULL, "--to 'uc1nope' is not an address");
+    wt_test_expect_run(&r, 2, NULL, "--to 'uc1nope' is not an address");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--to", bob_addr, "--amount", "1", NULL);
-    expect(&r, 2, NULL, "--key FILE is required");
+    wt_test_expect_run(&r, 2, NULL, "--key FILE is required");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1", "--bogus",
                NULL);
-    expect(&r, 2, NULL, "unknown option '--bogus'");
+    wt_test_expect_run(&r, 2, NULL, "unknown option '--bogus'");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1", "--node",
                "ftp://x", NULL);
-    expect(&r, 2, NULL, "must start with http://, tcp:// or ipc://");
+    wt_test_expect_run(&r, 2, NULL, "must start with http://, tcp:// or ipc://");
     run_result_free(&r);
     wattle_run(&r, NULL, "standing", "--key", alice_key, "--zone", "north", NULL);
-    expect(&r, 2, NULL, "at least one of --sell-min, --buy-max");
+    wt_test_expect_run(&r, 2, NULL, "at least one of --sell-min, --buy-max");
     run_result_free(&r);
     wattle_run(&r, NULL, "order", "--key", alice_key, "--zone", "north", "--side", "hold",
                "--interval", "5", "--energy-kwh", "1", "--price", "1", NULL);
-    expect(&r, 2, NULL, "--side must be buy or sell");
+    wt_test_expect_run(&r, 2, NULL, "--side must be buy or sell");
     run_result_free(&r);
     wattle_run(&r, NULL, "cancel", "--key", alice_key, "abcd", NULL);
-    expect(&r, 2, NULL, "ORDER_TXID must be 64 hex");
+    wt_test_expect_run(&r, 2, NULL, "ORDER_TXID must be 64 hex");
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "xyz", NULL);
-    expect(&r, 2, NULL, "64 hex");
+    wt_test_expect_run(&r, 2, NULL, "64 hex");
     run_result_free(&r);
     wattle_run(&r, NULL, "submit", "--node", node_url, "00ff", NULL);
-    expect(&r, 2, NULL, "transaction 1: tx_bad_version in field 'version'");
+    wt_test_expect_run(&r, 2, NULL, "transaction 1: tx_bad_version in field 'version'");
     run_result_free(&r);
 }
 
@@ -191,7 +182,7 @@ static void test_sign_only_offline(void **state)
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1250.5",
                "--memo", "vending #3", "--sign-only", "--nonce", "7", "--chain-id", CHAIN_ID,
                "--node", "http://127.0.0.1:1", NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     char to[128], sender[128];
     snprintf(to, sizeof to, "\"to\":\"%s\"", bob_addr);
     snprintf(sender, sizeof sender, "\"sender\":\"%s\"", alice_addr);
@@ -209,7 +200,7 @@ static void test_sign_only_offline(void **state)
     /* without --chain-id it needs the node, and says how to sign offline */
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--sign-only", "--nonce", "1", "--node", "http://127.0.0.1:1", NULL);
-    expect(&r, 1, NULL, "give --nonce N and --chain-id N (or --genesis FILE)");
+    wt_test_expect_run(&r, 1, NULL, "give --nonce N and --chain-id N (or --genesis FILE)");
     run_result_free(&r);
 }
 
@@ -228,13 +219,13 @@ static void test_unreachable_and_timeout(void **state)
     close(fd);
     run_result r;
     wattle_run(&r, NULL, "balance", "--node", url, alice_addr, NULL);
-    expect(&r, 1, NULL, "unavailable: cannot reach the node at http://127.0.0.1:");
+    wt_test_expect_run(&r, 1, NULL, "unavailable: cannot reach the node at http://127.0.0.1:");
     run_result_free(&r);
     setenv("WATTLE_NODE", nng_url, 1); /* the environment names the node too */
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1", "--nonce",
                "1", "--chain-id", CHAIN_ID, NULL);
     unsetenv("WATTLE_NODE");
-    expect(&r, 1, NULL, "unavailable: cannot reach the node at tcp://127.0.0.1:");
+    wt_test_expect_run(&r, 1, NULL, "unavailable: cannot reach the node at tcp://127.0.0.1:");
     run_result_free(&r);
     /* a node that accepts the connection and never answers */
     fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -248,7 +239,7 @@ static void test_unreachable_and_timeout(void **state)
     wattle_run(&r, NULL, "balance", "--node", url, "--timeout-ms", "300", alice_addr, NULL);
     int64_t took_ms = (wt_monotonic_ns() - t0) / 1000000;
     close(fd);
-    expect(&r, 1, NULL, "timeout: the node at http://127.0.0.1:");
+    wt_test_expect_run(&r, 1, NULL, "timeout: the node at http://127.0.0.1:");
     assert_true(took_ms >= 250 && took_ms < 5000);
     run_result_free(&r);
     /* an nng REP socket that takes the request and never replies */
@@ -264,8 +255,8 @@ static void test_unreachable_and_timeout(void **state)
                "1", "--chain-id", CHAIN_ID, "--node", nng_url, "--timeout-ms", "300", NULL);
     took_ms = (wt_monotonic_ns() - t0) / 1000000;
     nng_close(rep);
-    expect(&r, 1, NULL, "timeout: the node at tcp://127.0.0.1:");
-    expect(&r, 1, NULL, "did not answer within 300 ms");
+    wt_test_expect_run(&r, 1, NULL, "timeout: the node at tcp://127.0.0.1:");
+    wt_test_expect_run(&r, 1, NULL, "did not answer within 300 ms");
     assert_true(took_ms >= 250 && took_ms < 5000);
     run_result_free(&r);
 }
@@ -282,8 +273,8 @@ static void test_http_flow(void **state)
     expect_txid(&r, mint_txid);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", url, alice_addr, NULL);
-    expect(&r, 0, "balance   100 U (100000000 micro)", NULL);
-    expect(&r, 0, "nonce     0", NULL);
+    wt_test_expect_run(&r, 0, "balance   100 U (100000000 micro)", NULL);
+    wt_test_expect_run(&r, 0, "nonce     0", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "12.5", "--node",
                url, NULL);
@@ -292,53 +283,54 @@ static void test_http_flow(void **state)
     /* the second send needs nonce 2: read from the node again */
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "0.000001",
                "--node", url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", url, "--json", bob_addr, NULL);
-    expect(&r, 0, "\"balance_micro\":12500001", NULL);
+    wt_test_expect_run(&r, 0, "\"balance_micro\":12500001", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", url, alice_addr, NULL);
-    expect(&r, 0, "balance   87.499999 U (87499999 micro)", "");
-    expect(&r, 0, "nonce     2", NULL);
+    wt_test_expect_run(&r, 0, "balance   87.499999 U (87499999 micro)", "");
+    wt_test_expect_run(&r, 0, "nonce     2", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", url, send_txid, NULL);
-    expect(&r, 0, "\"status\":\"committed\"", NULL);
-    expect(&r, 0, send_txid, NULL);
+    wt_test_expect_run(&r, 0, "\"status\":\"committed\"", NULL);
+    wt_test_expect_run(&r, 0, send_txid, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", url,
                "00000000000000000000000000000000000000000000000000000000000000ff", NULL);
-    expect(&r, 1, "\"status\":\"unknown\"", NULL);
+    wt_test_expect_run(&r, 1, "\"status\":\"unknown\"", NULL);
     run_result_free(&r);
     /* rejections: printed as CODE: message, exit 1, nothing applied */
     uint64_t before = fake_node_committed(node);
     wattle_run(&r, NULL, "send", "--key", bob_addr[0] ? bob_key : NULL, "--to", alice_addr,
                "--amount", "1000", "--node", url, NULL);
-    expect(&r, 1, NULL, "wattle send: insufficient_funds: the balance does not cover the amount");
+    wt_test_expect_run(&r, 1, NULL,
+                       "wattle send: insufficient_funds: the balance does not cover the amount");
     run_result_free(&r);
     wattle_run(&r, NULL, "mint", "--key", alice_key, "--to", alice_addr, "--amount", "5", "--node",
                url, NULL);
-    expect(&r, 1, NULL, "wattle mint: not_issuer: only the issuer may do this");
+    wt_test_expect_run(&r, 1, NULL, "wattle mint: not_issuer: only the issuer may do this");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1", "--nonce",
                "9", "--node", url, NULL);
-    expect(&r, 1, NULL, "bad_nonce");
-    expect(&r, 1, NULL, "(field nonce)");
+    wt_test_expect_run(&r, 1, NULL, "bad_nonce");
+    wt_test_expect_run(&r, 1, NULL, "(field nonce)");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--chain-id", "1", "--node", url, NULL);
-    expect(&r, 1, NULL, "wrong_chain");
+    wt_test_expect_run(&r, 1, NULL, "wrong_chain");
     run_result_free(&r);
     assert_int_equal(fake_node_committed(node), before);
     /* burn by the issuer: funds first */
     wattle_run(&r, NULL, "mint", "--key", issuer_key, "--to", issuer_addr, "--amount", "3",
                "--node", url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "burn", "--key", issuer_key, "--amount", "2.5", "--node", url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", url, issuer_addr, NULL);
-    expect(&r, 0, "balance   0.5 U (500000 micro)", NULL);
+    wt_test_expect_run(&r, 0, "balance   0.5 U (500000 micro)", NULL);
     run_result_free(&r);
 }
 
@@ -350,15 +342,15 @@ static void test_nng_flow(void **state)
     run_result r;
     wattle_run(&r, NULL, "mint", "--key", issuer_key, "--to", bob_addr, "--amount", "1", "--node",
                url, NULL);
-    expect(&r, 2, NULL, "takes submissions only: give --nonce N and --chain-id N");
+    wt_test_expect_run(&r, 2, NULL, "takes submissions only: give --nonce N and --chain-id N");
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", url, bob_addr, NULL);
-    expect(&r, 1, NULL, "needs an http:// node");
+    wt_test_expect_run(&r, 1, NULL, "needs an http:// node");
     run_result_free(&r);
     /* sign offline, submit over nng, see it over HTTP */
     wattle_run(&r, NULL, "send", "--key", bob_key, "--to", alice_addr, "--amount", "2",
                "--sign-only", "--node", http, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     char hex[4096];
     snprintf(hex, sizeof hex, "%s", r.out);
     hex[strcspn(hex, "\n")] = '\0';
@@ -369,23 +361,23 @@ static void test_nng_flow(void **state)
     run_result_free(&r);
     /* the same again: a duplicate, still exit 0, nothing applied twice */
     wattle_run(&r, NULL, "submit", "--node", url, hex, NULL);
-    expect(&r, 0, txid, "already in the ledger");
+    wt_test_expect_run(&r, 0, txid, "already in the ledger");
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http, txid, NULL);
-    expect(&r, 0, "\"status\":\"committed\"", NULL);
+    wt_test_expect_run(&r, 0, "\"status\":\"committed\"", NULL);
     run_result_free(&r);
     /* a rejected one over nng: code and field from the binary reply */
     wattle_run(&r, NULL, "send", "--key", bob_key, "--to", alice_addr, "--amount", "1", "--nonce",
                "5", "--chain-id", CHAIN_ID, "--node", url, NULL);
-    expect(&r, 1, NULL,
-           "wattle send: bad_nonce: the nonce is not the sender's previous nonce + 1 "
-           "(field nonce)");
+    wt_test_expect_run(&r, 1, NULL,
+                       "wattle send: bad_nonce: the nonce is not the sender's previous nonce + 1 "
+                       "(field nonce)");
     run_result_free(&r);
     /* a batch from stdin over HTTP: one line per transaction */
     char batch[8192];
     snprintf(batch, sizeof batch, "%s\n00\n", hex);
     wattle_run(&r, batch, "submit", "--node", http, "-", NULL);
-    expect(&r, 2, NULL, "transaction 2");
+    wt_test_expect_run(&r, 2, NULL, "transaction 2");
     run_result_free(&r);
 }
 
@@ -398,18 +390,19 @@ static void test_market_commands(void **state)
     run_result r;
     wattle_run(&r, NULL, "standing", "--key", alice_key, "--zone", "north", "--sell-min", "95.5",
                "--buy-max", "140", "--sign-only", "--node", url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *standing[] = {"\"zone\":1", "95500000", "140000000", "\"chain_id\":4242", NULL};
     expect_decodes(r.out, standing);
     run_result_free(&r);
     wattle_run(&r, NULL, "standing", "--key", alice_key, "--zone", "south", "--sell-min", "1",
                "--node", url, NULL);
-    expect(&r, 2, NULL, "unknown_zone: no zone 'south' on this chain (zones: campus north)");
+    wt_test_expect_run(&r, 2, NULL,
+                       "unknown_zone: no zone 'south' on this chain (zones: campus north)");
     run_result_free(&r);
     wattle_run(&r, NULL, "order", "--key", alice_key, "--zone", "campus", "--side", "sell",
                "--interval", "123456", "--energy-kwh", "3.2", "--price", "101.000001",
                "--sign-only", "--node", url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *order[] = {"\"zone\":0",          "\"side\":\"sell\"",
                            "\"interval\":123456", "\"energy_mwh\":3200000",
                            "101000001",           NULL};
@@ -417,37 +410,39 @@ static void test_market_commands(void **state)
     run_result_free(&r);
     wattle_run(&r, NULL, "cancel", "--key", alice_key, "--sign-only", "--nonce", "3", "--chain-id",
                CHAIN_ID, "ab00000000000000000000000000000000000000000000000000000000000000", NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *cancel[] = {"\"type\":\"cancel\"", "ab000000", NULL};
     expect_decodes(r.out, cancel);
     run_result_free(&r);
     wattle_run(&r, NULL, "register", "meter", "--key", issuer_key, "--meter", "KFM-0042", "--owner",
                alice_addr, "--zone", "north", "--gateway", bob_addr, "--sign-only", "--node", url,
                NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *meter[] = {"\"type\":\"register\"", "KFM-0042", "\"zone\":1", alice_addr, NULL};
     expect_decodes(r.out, meter);
     run_result_free(&r);
     wattle_run(&r, NULL, "register", "merchant", "--key", issuer_key, "--merchant", bob_addr,
                "--name", "Campus cafe", "--sign-only", "--nonce", "1", "--chain-id", CHAIN_ID,
                NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *merchant[] = {"Campus cafe", bob_addr, NULL};
     expect_decodes(r.out, merchant);
     run_result_free(&r);
     wattle_run(&r, NULL, "market", "book", "--node", url, "campus", NULL);
-    expect(&r, 0, "bid 95.5 1.5\nask 120 0.00025\n", NULL);
+    wt_test_expect_run(&r, 0, "bid 95.5 1.5\nask 120 0.00025\n", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "market", "clearings", "--node", url, "campus", NULL);
-    expect(&r, 0, "interval=8 price_micro_per_kwh=101000000 volume_mwh=2000 trades=3", NULL);
+    wt_test_expect_run(&r, 0, "interval=8 price_micro_per_kwh=101000000 volume_mwh=2000 trades=3",
+                       NULL);
     run_result_free(&r);
     /* an HTTP error answer is printed as CODE: message */
     wattle_run(&r, NULL, "market", "book", "--node", url, "nowhere", NULL);
-    expect(&r, 1, NULL, "wattle market book: unknown_zone: the zone does not exist");
+    wt_test_expect_run(&r, 1, NULL, "wattle market book: unknown_zone: the zone does not exist");
     run_result_free(&r);
     wattle_run(&r, NULL, "blocks", "--node", url, "--from", "1", "--limit", "2", NULL);
-    expect(&r, 0, "1 0000000000000000000000000000000000000000000000000000000000000001 tx_count=4",
-           NULL);
+    wt_test_expect_run(
+        &r, 0, "1 0000000000000000000000000000000000000000000000000000000000000001 tx_count=4",
+        NULL);
     run_result_free(&r);
 }
 
@@ -463,7 +458,7 @@ static void test_readings_submit(void **state)
     run_result r;
     wattle_run(&r, NULL, "readings", "submit", "--key", bob_key, "--interval", "99", "--sign-only",
                "--nonce", "1", "--chain-id", CHAIN_ID, csv, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     const char *readings[] = {"\"type\":\"readings\"", "\"interval\":99", NULL};
     expect_decodes(r.out, readings);
     /* sorted as the codec requires: m-1 before m-2 in the decoded JSON */
@@ -484,7 +479,8 @@ static void test_readings_submit(void **state)
     fclose(f);
     wattle_run(&r, NULL, "readings", "submit", "--key", bob_key, "--interval", "99", "--sign-only",
                "--nonce", "1", "--chain-id", CHAIN_ID, csv, NULL);
-    expect(&r, 2, NULL, "line 3: not a whole number of mWh >= 0 '12.5' in column import_mwh");
+    wt_test_expect_run(&r, 2, NULL,
+                       "line 3: not a whole number of mWh >= 0 '12.5' in column import_mwh");
     run_result_free(&r);
 }
 

@@ -3,19 +3,16 @@
  * free loopback ports, then mint, balance, send, tx status, burn, offline
  * signing submitted over nng, standing, blocks and market book, all through
  * the built binaries. argv[1] = wattled, argv[2] = wattle. */
+#include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
 #include "wallet.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +21,7 @@ static char *wattled, *wattle;
 static char tmp[256], chain[300], issuer_key[400], alice_key[400], bob_key[400];
 static char alice_addr[WT_ADDRESS_CHARS + 1], bob_addr[WT_ADDRESS_CHARS + 1];
 static char http_url[64], nng_url[64];
-static pid_t daemon_pid;
+static wt_wattled node;
 
 static void wattle_run(run_result *r, const char *stdin_text, const char *a0, ...)
 {
@@ -42,37 +39,15 @@ static void wattle_run(run_result *r, const char *stdin_text, const char *a0, ..
     run_cmd(r, argv, stdin_text);
 }
 
-static void expect(const run_result *r, int status, const char *out_needle, const char *err_needle)
-{
-    if (r->status != status || (out_needle != NULL && strstr(r->out, out_needle) == NULL) ||
-        (err_needle != NULL && strstr(r->err, err_needle) == NULL))
-        fail_msg("status %d (want %d)\nstdout: %s\nstderr: %s\nwanted out '%s', err '%s'",
-                 r->status, status, r->out, r->err, out_needle ? out_needle : "",
-                 err_needle ? err_needle : "");
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 static void new_key(char *path, size_t cap, char *address, const char *name)
 {
     snprintf(path, cap, "%s/%s.key", tmp, name);
     run_result r;
     wattle_run(&r, NULL, "key", "new", "--out", path, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "key", "address", path, NULL);
-    expect(&r, 0, "uc1", NULL);
+    wt_test_expect_run(&r, 0, "uc1", NULL);
     memcpy(address, strstr(r.out, "uc1"), WT_ADDRESS_CHARS);
     address[WT_ADDRESS_CHARS] = '\0';
     run_result_free(&r);
@@ -81,74 +56,35 @@ static void new_key(char *path, size_t cap, char *address, const char *name)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s/wattle-clientd-XXXXXX", t != NULL && *t ? t : "/tmp");
-    if (mkdtemp(tmp) == NULL)
+    if (wt_proc_tmpdir(tmp, sizeof tmp, "wattle-clientd") != 0)
         return -1;
     unsetenv("WATTLE_PASSPHRASE");
     unsetenv("WATTLE_NODE");
     snprintf(chain, sizeof chain, "%s/chain", tmp);
-    run_result r;
-    wattle_run(&r, NULL, "chain", "init", "--out", chain, "--chain-id", "4242", "--interval-ms",
-               "1000", "--zones", "campus:20,north:5:campus", NULL);
-    expect(&r, 0, NULL, NULL);
-    run_result_free(&r);
+    const char *init[] = {
+        "--chain-id", "4242", "--interval-ms", "1000", "--zones", "campus:20,north:5:campus", NULL};
+    if (wt_chain_init(wattle, chain, init) != 0)
+        return -1;
     snprintf(issuer_key, sizeof issuer_key, "%s/issuer.key", chain);
     new_key(alice_key, sizeof alice_key, alice_addr, "alice");
     new_key(bob_key, sizeof bob_key, bob_addr, "bob");
-    int http_port = free_port(), nng_port = free_port(), pub_port = free_port();
-    char http_addr[64], pub_url[64], log[400];
-    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", http_port);
-    snprintf(http_url, sizeof http_url, "http://127.0.0.1:%d", http_port);
-    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", nng_port);
-    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", pub_port);
-    snprintf(log, sizeof log, "%s/wattled.log", tmp);
-    daemon_pid = fork();
-    if (daemon_pid < 0)
+    if (wt_wattled_init(&node, wattled, chain) != 0 || wt_wattled_start(&node, NULL) != 0)
         return -1;
-    if (daemon_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
-              pub_url, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
-    /* Ready when it answers over HTTP (at most 15 s). */
-    for (int i = 0; i < 150; i++) {
-        wattle_run(&r, NULL, "blocks", "--node", http_url, "--timeout-ms", "1000", NULL);
-        int status = r.status;
-        run_result_free(&r);
-        if (status == 0)
-            return 0;
-        if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid) {
-            daemon_pid = 0;
-            fprintf(stderr, "wattled exited early; see %s\n", log);
-            return -1;
-        }
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    fprintf(stderr, "wattled did not answer on %s\n", http_url);
-    return -1;
+    snprintf(http_url, sizeof http_url, "%s", node.http_url);
+    snprintf(nng_url, sizeof nng_url, "%s", node.nng_url);
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (daemon_pid > 0) {
-        kill(daemon_pid, SIGTERM);
-        int status;
-        waitpid(daemon_pid, &status, 0);
-    }
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    wt_wattled_stop(&node, SIGTERM);
+    return wt_proc_rmtree(tmp);
 }
 
 static void expect_txid(const run_result *r, char txid[65])
 {
-    expect(r, 0, NULL, NULL);
+    wt_test_expect_run(r, 0, NULL, NULL);
     assert_int_equal(strlen(r->out), 65);
     memcpy(txid, r->out, 64);
     txid[64] = '\0';
@@ -165,11 +101,11 @@ static void test_money_over_http(void **state)
     expect_txid(&r, txid);
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http_url, txid, NULL);
-    expect(&r, 0, "\"status\":\"committed\"", NULL);
-    expect(&r, 0, "\"type\":\"mint\"", NULL);
+    wt_test_expect_run(&r, 0, "\"status\":\"committed\"", NULL);
+    wt_test_expect_run(&r, 0, "\"type\":\"mint\"", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", http_url, alice_addr, NULL);
-    expect(&r, 0, "balance   1000 U (1000000000 micro)", NULL);
+    wt_test_expect_run(&r, 0, "balance   1000 U (1000000000 micro)", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "250.125",
                "--memo", "solar, thanks", "--node", http_url, NULL);
@@ -177,30 +113,30 @@ static void test_money_over_http(void **state)
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "0.000001",
                "--node", http_url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", http_url, "--json", bob_addr, NULL);
-    expect(&r, 0, "\"balance_micro\":250125001", NULL);
+    wt_test_expect_run(&r, 0, "\"balance_micro\":250125001", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", http_url, alice_addr, NULL);
-    expect(&r, 0, "balance   749.874999 U (749874999 micro)", NULL);
-    expect(&r, 0, "nonce     2", NULL);
+    wt_test_expect_run(&r, 0, "balance   749.874999 U (749874999 micro)", NULL);
+    wt_test_expect_run(&r, 0, "nonce     2", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http_url, txid, NULL);
-    expect(&r, 0, "\"status\":\"committed\"", NULL);
+    wt_test_expect_run(&r, 0, "\"status\":\"committed\"", NULL);
     run_result_free(&r);
     /* refused by the real ledger, printed as CODE: message, exit 1 */
     wattle_run(&r, NULL, "send", "--key", bob_key, "--to", alice_addr, "--amount", "999999",
                "--node", http_url, NULL);
-    expect(&r, 1, NULL, "wattle send: insufficient_funds:");
+    wt_test_expect_run(&r, 1, NULL, "wattle send: insufficient_funds:");
     run_result_free(&r);
     wattle_run(&r, NULL, "mint", "--key", alice_key, "--to", alice_addr, "--amount", "1", "--node",
                http_url, NULL);
-    expect(&r, 1, NULL, "wattle mint: not_issuer:");
+    wt_test_expect_run(&r, 1, NULL, "wattle mint: not_issuer:");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--chain-id", "7", "--node", http_url, NULL);
-    expect(&r, 1, NULL, "wattle send: wrong_chain:");
+    wt_test_expect_run(&r, 1, NULL, "wattle send: wrong_chain:");
     run_result_free(&r);
     /* burn from the issuer's own balance */
     uint8_t issuer[32];
@@ -210,13 +146,13 @@ static void test_money_over_http(void **state)
     wt_address_encode(issuer_addr, issuer);
     wattle_run(&r, NULL, "mint", "--key", issuer_key, "--to", issuer_addr, "--amount", "10",
                "--node", http_url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "burn", "--key", issuer_key, "--amount", "4.5", "--node", http_url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "balance", "--node", http_url, issuer_addr, NULL);
-    expect(&r, 0, "balance   5.5 U (5500000 micro)", NULL);
+    wt_test_expect_run(&r, 0, "balance   5.5 U (5500000 micro)", NULL);
     run_result_free(&r);
 }
 
@@ -228,28 +164,28 @@ static void test_sign_then_submit_over_nng(void **state)
     run_result r;
     wattle_run(&r, NULL, "send", "--key", bob_key, "--to", alice_addr, "--amount", "0.5",
                "--sign-only", "--node", http_url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     char hex[4096], txid[65];
     snprintf(hex, sizeof hex, "%s", r.out);
     hex[strcspn(hex, "\n")] = '\0';
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "decode", hex, NULL);
-    expect(&r, 0, "\"signature_valid\":true", NULL);
-    expect(&r, 0, "\"amount_micro\":500000", NULL);
+    wt_test_expect_run(&r, 0, "\"signature_valid\":true", NULL);
+    wt_test_expect_run(&r, 0, "\"amount_micro\":500000", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "submit", "--node", nng_url, hex, NULL);
     expect_txid(&r, txid);
     run_result_free(&r);
     wattle_run(&r, NULL, "submit", "--node", nng_url, hex, NULL);
-    expect(&r, 0, txid, "already in the ledger");
+    wt_test_expect_run(&r, 0, txid, "already in the ledger");
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http_url, txid, NULL);
-    expect(&r, 0, "\"status\":\"committed\"", NULL);
+    wt_test_expect_run(&r, 0, "\"status\":\"committed\"", NULL);
     run_result_free(&r);
     /* a stale nonce over nng: the daemon's code and field come back */
     wattle_run(&r, NULL, "send", "--key", bob_key, "--to", alice_addr, "--amount", "0.5", "--nonce",
                "1", "--chain-id", "4242", "--node", nng_url, NULL);
-    expect(&r, 1, NULL, "wattle send: bad_nonce:");
+    wt_test_expect_run(&r, 1, NULL, "wattle send: bad_nonce:");
     run_result_free(&r);
 }
 
@@ -260,24 +196,24 @@ static void test_market_reads(void **state)
     run_result r;
     wattle_run(&r, NULL, "standing", "--key", alice_key, "--zone", "north", "--sell-min", "95.5",
                "--buy-max", "140", "--node", http_url, NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "standing", "--key", alice_key, "--zone", "south", "--sell-min", "1",
                "--node", http_url, NULL);
-    expect(&r, 2, NULL, "no zone 'south' on this chain (zones: campus north)");
+    wt_test_expect_run(&r, 2, NULL, "no zone 'south' on this chain (zones: campus north)");
     run_result_free(&r);
     wattle_run(&r, NULL, "blocks", "--node", http_url, "--from", "0", "--limit", "1", NULL);
-    expect(&r, 0, "0 ", NULL);
+    wt_test_expect_run(&r, 0, "0 ", NULL);
     run_result_free(&r);
     wattle_run(&r, NULL, "market", "book", "--node", http_url, "campus", NULL);
-    expect(&r, 0, "side price_U_per_kWh energy_kWh\n", NULL);
+    wt_test_expect_run(&r, 0, "side price_U_per_kWh energy_kWh\n", NULL);
     run_result_free(&r);
     /* clearings appear once an interval is settled (1 s intervals here) */
     bool seen = false;
     for (int i = 0; i < 100 && !seen; i++) {
         wattle_run(&r, NULL, "market", "clearings", "--node", http_url, "--limit", "3", "campus",
                    NULL);
-        expect(&r, 0, NULL, NULL);
+        wt_test_expect_run(&r, 0, NULL, NULL);
         seen = strncmp(r.out, "interval=", 9) == 0 && strstr(r.out, " price_micro_per_kwh=");
         run_result_free(&r);
         if (!seen) {
@@ -287,11 +223,11 @@ static void test_market_reads(void **state)
     }
     assert_true(seen);
     wattle_run(&r, NULL, "market", "clearings", "--node", http_url, "nowhere", NULL);
-    expect(&r, 1, NULL, "wattle market clearings: ");
+    wt_test_expect_run(&r, 1, NULL, "wattle market clearings: ");
     run_result_free(&r);
     wattle_run(&r, NULL, "tx", "status", "--node", http_url,
                "00000000000000000000000000000000000000000000000000000000000000ff", NULL);
-    expect(&r, 1, NULL, NULL);
+    wt_test_expect_run(&r, 1, NULL, NULL);
     run_result_free(&r);
 }
 
@@ -305,17 +241,17 @@ static void test_offline_with_genesis(void **state)
     wattle_run(&r, NULL, "order", "--key", alice_key, "--zone", "north", "--side", "buy",
                "--interval", "next", "--energy-kwh", "1.5", "--price", "120", "--sign-only",
                "--nonce", "9", "--genesis", genesis, "--node", "http://127.0.0.1:1", NULL);
-    expect(&r, 0, NULL, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     char hex[4096];
     snprintf(hex, sizeof hex, "%s", r.out);
     hex[strcspn(hex, "\n")] = '\0';
     run_result_free(&r);
     int64_t next = wt_now_ms() / 1000 + 1; /* the chain's interval is 1 s */
     wattle_run(&r, NULL, "tx", "decode", hex, NULL);
-    expect(&r, 0, "\"signature_valid\":true", NULL);
-    expect(&r, 0, "\"chain_id\":4242", NULL);
-    expect(&r, 0, "\"zone\":1", NULL);
-    expect(&r, 0, "\"energy_mwh\":1500000", NULL);
+    wt_test_expect_run(&r, 0, "\"signature_valid\":true", NULL);
+    wt_test_expect_run(&r, 0, "\"chain_id\":4242", NULL);
+    wt_test_expect_run(&r, 0, "\"zone\":1", NULL);
+    wt_test_expect_run(&r, 0, "\"energy_mwh\":1500000", NULL);
     const char *at = strstr(r.out, "\"interval\":");
     assert_non_null(at);
     long long interval = atoll(at + 11);
@@ -323,11 +259,11 @@ static void test_offline_with_genesis(void **state)
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--sign-only", "--nonce", "1", "--genesis", alice_key, NULL);
-    expect(&r, 2, NULL, "is not a chain's genesis.bin");
+    wt_test_expect_run(&r, 2, NULL, "is not a chain's genesis.bin");
     run_result_free(&r);
     wattle_run(&r, NULL, "send", "--key", alice_key, "--to", bob_addr, "--amount", "1",
                "--sign-only", "--nonce", "1", "--genesis", genesis, "--chain-id", "5", NULL);
-    expect(&r, 2, NULL, "--chain-id 5 differs from the chain id 4242");
+    wt_test_expect_run(&r, 2, NULL, "--chain-id 5 differs from the chain id 4242");
     run_result_free(&r);
 }
 

@@ -2,6 +2,7 @@
  * chain with the built `wattle chain init`, starts its own daemon on free
  * loopback ports, talks to it over HTTP and nng, and stops it.
  * argv[1] = wattled, argv[2] = wattle. */
+#include "proc.h"
 #include "testutil.h"
 #include "wallet.h"
 #include "wire.h"
@@ -33,32 +34,12 @@ typedef struct {
     char dir[96]; /* the chain directory in it */
     int http_port;
     char listen_url[64], pub_url[64];
-    pid_t pid;
+    wt_wattled d;    /* the daemon; same ports on every start */
     char notify[96]; /* NOTIFY_SOCKET for the daemon, when set */
     wt_ctx *ctx;
     wt_seckey issuer, alice, bob;
     uint64_t issuer_nonce, alice_nonce, bob_nonce;
 } fx;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A free loopback port: bind port 0, read it back, close. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
 
 static void run_or_fail(char *const argv[])
 {
@@ -178,62 +159,26 @@ static int64_t jint(json_t *o, const char *key)
 
 static void daemon_start(fx *f)
 {
-    f->http_port = free_port();
-    snprintf(f->listen_url, sizeof f->listen_url, "tcp://127.0.0.1:%d", free_port());
-    snprintf(f->pub_url, sizeof f->pub_url, "tcp://127.0.0.1:%d", free_port());
-    char http[64], log[160];
-    snprintf(http, sizeof http, "127.0.0.1:%d", f->http_port);
-    snprintf(log, sizeof log, "%s/wattled.log", f->dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (f->notify[0] != '\0')
-            setenv("NOTIFY_SOCKET", f->notify, 1);
-        else
-            unsetenv("NOTIFY_SOCKET");
-        execl(wattled_path, wattled_path, "--data", f->dir, "--http", http, "--listen",
-              f->listen_url, "--pub", f->pub_url, "--log-level", "info", (char *)NULL);
-        _exit(127);
+    if (f->d.exe[0] == '\0') {
+        assert_int_equal(wt_wattled_init(&f->d, wattled_path, f->dir), 0);
+        f->http_port = f->d.http_port;
+        snprintf(f->listen_url, sizeof f->listen_url, "%s", f->d.nng_url);
+        snprintf(f->pub_url, sizeof f->pub_url, "%s", f->d.pub_url);
     }
-    f->pid = pid;
-    for (int i = 0; i < 400; i++) {
-        http_reply r;
-        if (http_try(f, &r, "GET", "/healthz", NULL, 0)) {
-            free(r.body);
-            if (r.status == 200)
-                return;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "wattled exited early (status %d); see %s\n", status, log);
-            fail();
-        }
-        sleep_ms(25);
-    }
-    fail_msg("wattled did not answer /healthz");
+    f->d.log_level = "info";
+    f->d.notify_socket = f->notify[0] != '\0' ? f->notify : NULL;
+    assert_int_equal(wt_wattled_start(&f->d, NULL), 0);
 }
 
 /* Stop with sig; SIGTERM must end cleanly with status 0. */
 static void daemon_stop(fx *f, int sig)
 {
-    assert_int_equal(kill(f->pid, sig), 0);
-    int status;
-    assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
-    if (sig == SIGTERM && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-        fprintf(stderr, "wattled ended with status %d; its log:\n", status);
-        char cmd[160];
-        snprintf(cmd, sizeof cmd, "cat '%s/wattled.log' >&2", f->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "(no log)\n");
+    if (sig == SIGTERM) {
+        assert_true(wt_wattled_stop_clean(&f->d));
+    } else {
+        int status = wt_wattled_stop(&f->d, sig);
+        assert_true(status != -1 && WIFSIGNALED(status));
     }
-    if (sig == SIGTERM)
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    else
-        assert_true(WIFSIGNALED(status));
-    f->pid = 0;
 }
 
 static void key_from_label(fx *f, wt_seckey *key, const char *label)
@@ -251,19 +196,9 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->tmp));
     char chain[96];
     snprintf(chain, sizeof chain, "%s/chain", f->tmp);
-    char *argv[] = {(char *)wattle_path,
-                    "chain",
-                    "init",
-                    "--out",
-                    chain,
-                    "--chain-id",
-                    "4242",
-                    "--zones",
-                    "campus:10",
-                    "--interval-ms",
-                    "1000",
-                    (char *)NULL};
-    run_or_fail(argv);
+    const char *init[] = {"--chain-id",    "4242", "--zones", "campus:10",
+                          "--interval-ms", "1000", NULL};
+    assert_int_equal(wt_chain_init(wattle_path, chain, init), 0);
     snprintf(f->dir, sizeof f->dir, "%s", chain);
     /* a small body limit so the oversized-body test stays small */
     char ini[160];
@@ -289,13 +224,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    if (f->pid > 0) {
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, NULL, 0);
-    }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->tmp);
-    assert_int_equal(system(cmd), 0);
+    wt_wattled_stop(&f->d, SIGKILL);
+    assert_int_equal(wt_proc_rmtree(f->tmp), 0);
     wt_ctx_destroy(f->ctx);
     free(f);
     return 0;
@@ -455,7 +385,7 @@ static void test_mint_transfer_burn(void **state)
     assert_int_equal(nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, topic, strlen(topic)), 0);
     assert_int_equal(nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 5000), 0);
     assert_int_equal(nng_dial(sub, f->pub_url, NULL, 0), 0);
-    sleep_ms(200); /* let the subscription reach the publisher */
+    wt_proc_sleep_ms(200); /* let the subscription reach the publisher */
 
     signed_tx mint, transfer, burn;
     tx_mint(f, &mint, &f->alice, 5000000);
@@ -597,14 +527,14 @@ static void test_restart_no_interval_lost(void **state)
     tx_mint(f, &m1, &f->alice, 10);
     json_t *r = http_submit(f, &m1);
     json_decref(r);
-    sleep_ms(2300);
+    wt_proc_sleep_ms(2300);
     daemon_stop(f, SIGTERM);
-    sleep_ms(2200); /* at least two intervals end while it is down */
+    wt_proc_sleep_ms(2200); /* at least two intervals end while it is down */
     daemon_start(f);
     tx_mint(f, &m2, &f->alice, 20);
     r = http_submit(f, &m2);
     json_decref(r);
-    sleep_ms(1500);
+    wt_proc_sleep_ms(1500);
     int64_t last, txs;
     check_intervals(f, &last, &txs);
     int64_t now_interval = wt_now_ms() / 1000;
@@ -857,7 +787,7 @@ static void test_settlement_end_to_end(void **state)
     /* the interval that starts next: wait for its end, then its readings */
     uint64_t n = (uint64_t)(wt_now_ms() / 1000) + 1;
     while (wt_now_ms() < ((int64_t)n + 1) * 1000 + 20)
-        sleep_ms(10);
+        wt_proc_sleep_ms(10);
     wt_reading e[2];
     memset(e, 0, sizeof e);
     assert_int_equal(wt_meter_id_set(&e[0].meter_id, "m-alice"), WT_OK);
@@ -884,7 +814,7 @@ static void test_settlement_end_to_end(void **state)
             assert_int_equal(r.status, 404);
         free(r.body);
         if (st == NULL)
-            sleep_ms(100);
+            wt_proc_sleep_ms(100);
     }
     assert_non_null(st);
     json_t *rows = json_object_get(st, "rows");
@@ -1018,7 +948,7 @@ static void test_operator_moved(void **state)
     json_t *h = http_json(f, "GET", "/healthz", NULL, 200);
     int64_t height = jint(h, "height");
     json_decref(h);
-    sleep_ms(3000);
+    wt_proc_sleep_ms(3000);
     h = http_json(f, "GET", "/healthz", NULL, 200);
     assert_true(jint(h, "height") <= height + 1); /* at most the block closed meanwhile */
     json_decref(h);

@@ -11,43 +11,28 @@
  * is lost or sent twice. argv: wattled, wattle, wattle-meter.
  */
 #include "meter.h"
+#include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char *wattled, *wattle, *wattle_meter;
-static char tmp[256], chain[300], http_addr[64], http_url[80], nng_url[64], pub_url[64];
+static char tmp[256], chain[300], http_url[80], nng_url[64];
 static char queue_path[400], config_path[400], bridge_log[400];
-static pid_t daemon_pid, bridge_pid;
+static pid_t bridge_pid;
+static wt_wattled node;
 static int fifo_fd[3] = {-1, -1, -1};
 static int64_t reg_mwh[3] = {1000000, 5000000, 7000000};
-
-static void run_tool(run_result *r, const char *a0, ...)
-{
-    char *argv[40];
-    int n = 0;
-    va_list ap;
-    va_start(ap, a0);
-    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    run_cmd(r, argv, NULL);
-}
 
 static void expect_ok(run_result *r, const char *what)
 {
@@ -55,34 +40,14 @@ static void expect_ok(run_result *r, const char *what)
         fail_msg("%s: status %d\nstdout: %s\nstderr: %s", what, r->status, r->out, r->err);
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 static void new_key(char *path, size_t cap, char address[WT_ADDRESS_CHARS + 1], const char *name)
 {
     snprintf(path, cap, "%s/%s.key", tmp, name);
     run_result r;
-    run_tool(&r, wattle, "key", "new", "--out", path, NULL);
+    run_cmdl(&r, wattle, "key", "new", "--out", path, NULL);
     expect_ok(&r, "key new");
     run_result_free(&r);
-    run_tool(&r, wattle, "key", "address", path, NULL);
+    run_cmdl(&r, wattle, "key", "address", path, NULL);
     expect_ok(&r, "key address");
     memcpy(address, strstr(r.out, "uc1"), WT_ADDRESS_CHARS);
     address[WT_ADDRESS_CHARS] = '\0';
@@ -91,51 +56,14 @@ static void new_key(char *path, size_t cap, char address[WT_ADDRESS_CHARS + 1], 
 
 static void start_daemon(void)
 {
-    char log[400];
-    snprintf(log, sizeof log, "%s/wattled.log", tmp);
-    daemon_pid = fork();
-    assert_true(daemon_pid >= 0);
-    if (daemon_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
-              pub_url, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 150; i++) {
-        run_result r;
-        run_tool(&r, wattle, "blocks", "--node", http_url, "--timeout-ms", "1000", NULL);
-        int status = r.status;
-        run_result_free(&r);
-        if (status == 0)
-            return;
-        assert_int_not_equal(waitpid(daemon_pid, NULL, WNOHANG), daemon_pid);
-        sleep_ms(100);
-    }
-    fail_msg("wattled did not answer on %s (see %s)", http_url, log);
-}
-
-static void stop_pid(pid_t *pid, int sig)
-{
-    if (*pid > 0) {
-        kill(*pid, sig);
-        waitpid(*pid, NULL, 0);
-        *pid = 0;
-    }
+    assert_int_equal(wt_wattled_start(&node, NULL), 0);
 }
 
 static void start_bridge(void)
 {
-    bridge_pid = fork();
-    assert_true(bridge_pid >= 0);
-    if (bridge_pid == 0) {
-        int fd = open(bridge_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattle_meter, wattle_meter, "run", "--config", config_path, (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {wattle_meter, "run", "--config", config_path, NULL};
+    bridge_pid = wt_proc_spawn(bridge_log, argv);
+    assert_true(bridge_pid > 0);
 }
 
 /* One DSMR 2.2 telegram per meter (no CRC in that version), 10 Wh more. */
@@ -158,35 +86,29 @@ static void write_for(long ms)
 {
     for (long t = 0; t < ms; t += 100) {
         write_telegrams();
-        sleep_ms(100);
+        wt_proc_sleep_ms(100);
     }
 }
 
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s/wattle-bridge-XXXXXX", t != NULL && *t ? t : "/tmp");
-    if (mkdtemp(tmp) == NULL)
+    if (wt_proc_tmpdir(tmp, sizeof tmp, "wattle-bridge") != 0)
         return -1;
     unsetenv("WATTLE_PASSPHRASE");
     unsetenv("WATTLE_NODE");
     snprintf(chain, sizeof chain, "%s/chain", tmp);
-    run_result r;
-    run_tool(&r, wattle, "chain", "init", "--out", chain, "--chain-id", "77", "--interval-ms",
-             "1000", "--zones", "campus:20", NULL);
-    expect_ok(&r, "chain init");
-    run_result_free(&r);
+    const char *init[] = {"--chain-id", "77", "--interval-ms", "1000", "--zones",
+                          "campus:20",  NULL};
+    if (wt_chain_init(wattle, chain, init) != 0)
+        return -1;
     char ini[400];
     snprintf(ini, sizeof ini, "%s/wattled.ini", chain);
-    FILE *f = fopen(ini, "a");
-    assert_non_null(f);
-    fprintf(f, "\n[market]\nsettle_delay_intervals = 60\n");
-    fclose(f);
-    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", free_port());
-    snprintf(http_url, sizeof http_url, "http://%s", http_addr);
-    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", free_port());
-    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", free_port());
+    if (wt_proc_append_file(ini, "\n[market]\nsettle_delay_intervals = 60\n") != 0 ||
+        wt_wattled_init(&node, wattled, chain) != 0)
+        return -1;
+    snprintf(http_url, sizeof http_url, "%s", node.http_url);
+    snprintf(nng_url, sizeof nng_url, "%s", node.nng_url);
     snprintf(queue_path, sizeof queue_path, "%s/outbox.db", tmp);
     snprintf(config_path, sizeof config_path, "%s/bridge.ini", tmp);
     snprintf(bridge_log, sizeof bridge_log, "%s/bridge.log", tmp);
@@ -196,11 +118,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    stop_pid(&bridge_pid, SIGKILL);
-    stop_pid(&daemon_pid, SIGTERM);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    wt_proc_stop(&bridge_pid, SIGKILL);
+    wt_wattled_stop(&node, SIGTERM);
+    return wt_proc_rmtree(tmp);
 }
 
 static void pending_and_committed(uint64_t counts[3])
@@ -220,7 +140,7 @@ static void wait_drained(uint64_t at_least)
         pending_and_committed(counts);
         if (counts[WT_QUEUE_PENDING] == 0 && counts[WT_QUEUE_COMMITTED] >= at_least)
             return;
-        sleep_ms(100);
+        wt_proc_sleep_ms(100);
     }
     fail_msg("outbox not drained: %llu pending, %llu committed, %llu rejected (see %s)",
              (unsigned long long)counts[0], (unsigned long long)counts[1],
@@ -262,7 +182,7 @@ static uint64_t check_outbox(bool ask_engine)
             char hex[65];
             wt_hex_encode(hex, it.txid, 32);
             run_result r;
-            run_tool(&r, wattle, "tx", "status", "--node", http_url, hex, NULL);
+            run_cmdl(&r, wattle, "tx", "status", "--node", http_url, hex, NULL);
             expect_ok(&r, "tx status");
             if (strstr(r.out, "\"status\":\"committed\"") == NULL)
                 fail_msg("interval %llu: %s", (unsigned long long)k, r.out);
@@ -284,13 +204,13 @@ static void outage_then_back(void **state)
     new_key(owner_key, sizeof owner_key, owner_addr, "owner");
     snprintf(op_key, sizeof op_key, "%s/operator.key", chain);
     run_result r;
-    run_tool(&r, wattle, "register", "gateway", "--key", op_key, "--gateway", gw_addr, "--zone",
+    run_cmdl(&r, wattle, "register", "gateway", "--key", op_key, "--gateway", gw_addr, "--zone",
              "campus", "--node", http_url, NULL);
     expect_ok(&r, "register gateway");
     run_result_free(&r);
     const char *ids[2] = {"MTR-A", "MTR-B"};
     for (int i = 0; i < 2; i++) {
-        run_tool(&r, wattle, "register", "meter", "--key", op_key, "--meter", ids[i], "--owner",
+        run_cmdl(&r, wattle, "register", "meter", "--key", op_key, "--meter", ids[i], "--owner",
                  owner_addr, "--zone", "campus", "--gateway", gw_addr, "--node", http_url, NULL);
         expect_ok(&r, "register meter");
         run_result_free(&r);
@@ -305,7 +225,7 @@ static void outage_then_back(void **state)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     snprintf(interval_text, sizeof interval_text, "%lld", (long long)now.tv_sec - 3);
-    run_tool(&r, wattle, "readings", "submit", "--key", gw_key, "--interval", interval_text, csv,
+    run_cmdl(&r, wattle, "readings", "submit", "--key", gw_key, "--interval", interval_text, csv,
              "--node", http_url, NULL);
     expect_ok(&r, "readings submit");
     run_result_free(&r);
@@ -329,7 +249,7 @@ static void outage_then_back(void **state)
     start_bridge();
     write_for(2500);
     /* the engine goes away for about four intervals */
-    stop_pid(&daemon_pid, SIGKILL);
+    wt_wattled_stop(&node, SIGKILL);
     write_for(4000);
     uint64_t counts[3];
     pending_and_committed(counts);
@@ -341,11 +261,11 @@ static void outage_then_back(void **state)
     assert_true(rows >= 6);
 
     /* the bridge restarts on the same outbox: continues with the next nonce */
-    stop_pid(&bridge_pid, SIGTERM);
+    wt_proc_stop(&bridge_pid, SIGTERM);
     start_bridge();
     write_for(2500);
     wait_drained(rows + 1);
-    stop_pid(&bridge_pid, SIGTERM);
+    wt_proc_stop(&bridge_pid, SIGTERM);
     uint64_t rows2 = check_outbox(true);
     assert_true(rows2 > rows);
 
@@ -363,7 +283,7 @@ static void outage_then_back(void **state)
     fclose(f);
     start_bridge();
     write_for(3000);
-    stop_pid(&bridge_pid, SIGTERM);
+    wt_proc_stop(&bridge_pid, SIGTERM);
     wt_queue *q = NULL;
     uint64_t c3[3], last3 = 0;
     bool any3 = false;
@@ -391,7 +311,7 @@ static void outage_then_back(void **state)
     start_bridge();
     write_for(2500);
     wait_drained(rows2 + 1);
-    stop_pid(&bridge_pid, SIGTERM);
+    wt_proc_stop(&bridge_pid, SIGTERM);
     assert_int_equal(wt_queue_open(&q, queue_path), WT_OK);
     assert_int_equal(wt_queue_stats(q, c3, &last3, &any3), WT_OK);
     assert_int_equal(wt_queue_get(q, &it, last3), WT_OK);

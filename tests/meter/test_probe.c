@@ -7,6 +7,7 @@
  * configuration errors `run` and `probe` share, each naming what is wrong.
  * argv[1] = wattle-meter, argv[2] = mosquitto (the broker).
  */
+#include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
@@ -194,22 +195,11 @@ static bool port_open(int port)
     return ok;
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 static void mqtt_broker(void **state)
 {
     (void)state;
-    int port = free_port();
+    int port = wt_proc_free_port();
+    assert_true(port > 0);
     char conf[400], log[400];
     snprintf(conf, sizeof conf, "%s/mosquitto.conf", tmp);
     snprintf(log, sizeof log, "%s/mosquitto.log", tmp);
@@ -217,15 +207,9 @@ static void mqtt_broker(void **state)
     assert_non_null(f);
     fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port);
     fclose(f);
-    pid_t broker = fork();
-    assert_true(broker >= 0);
-    if (broker == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(mosquitto_bin, mosquitto_bin, "-c", conf, (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {mosquitto_bin, "-c", conf, NULL};
+    pid_t broker = wt_proc_spawn(log, argv);
+    assert_true(broker > 0);
     bool up = false;
     for (int i = 0; i < 100 && !up; i++) {
         up = port_open(port);
@@ -233,8 +217,7 @@ static void mqtt_broker(void **state)
             usleep(50000);
     }
     if (!up) {
-        kill(broker, SIGKILL);
-        waitpid(broker, NULL, 0);
+        wt_proc_stop(&broker, SIGKILL);
         fail_msg("mosquitto did not listen on %d (see %s)", port, log);
     }
     /* a Tasmota device's SENSOR message, retained so the probe gets it on
@@ -285,8 +268,7 @@ static void mqtt_broker(void **state)
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "is not HOST:PORT/TOPIC"));
     run_result_free(&r);
-    kill(broker, SIGTERM);
-    waitpid(broker, NULL, 0);
+    wt_proc_stop(&broker, SIGTERM);
 }
 
 static void file_and_config_errors(void **state)

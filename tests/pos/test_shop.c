@@ -7,18 +7,15 @@
  * partial and excess refunds; the day's report. argv[1] = wattled,
  * argv[2] = wattle, argv[3] = wattle-pos. */
 #include "pos.h"
+#include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,75 +23,17 @@
 static char *wattled, *wattle, *wattle_pos;
 static char tmp[256], chain[300], issuer_key[400], operator_key[400], shop_key[400], cust_key[400];
 static char shop_addr[WT_ADDRESS_CHARS + 1], cust_addr[WT_ADDRESS_CHARS + 1];
-static char http_url[64], pub_url[64];
-static pid_t daemon_pid;
-
-static void run_argv(run_result *r, char *prog, const char *a0, va_list ap)
-{
-    char *argv[40];
-    int n = 0;
-    argv[n++] = prog;
-    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(n < 39);
-        argv[n++] = (char *)a;
-    }
-    argv[n] = NULL;
-    run_cmd(r, argv, NULL);
-}
-
-static void wattle_run(run_result *r, const char *a0, ...)
-{
-    va_list ap;
-    va_start(ap, a0);
-    run_argv(r, wattle, a0, ap);
-    va_end(ap);
-}
-
-static void pos_run(run_result *r, const char *a0, ...)
-{
-    va_list ap;
-    va_start(ap, a0);
-    run_argv(r, wattle_pos, a0, ap);
-    va_end(ap);
-}
-
-static void expect(const run_result *r, int status, const char *out_needle, const char *err_needle)
-{
-    if (r->status != status || (out_needle != NULL && strstr(r->out, out_needle) == NULL) ||
-        (err_needle != NULL && strstr(r->err, err_needle) == NULL))
-        fail_msg("status %d (want %d)\nstdout: %s\nstderr: %s\nwanted out '%s', err '%s'",
-                 r->status, status, r->out, r->err, out_needle ? out_needle : "",
-                 err_needle ? err_needle : "");
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
+static wt_wattled node;
 
 static void new_key(char *path, size_t cap, char *address, const char *name)
 {
     snprintf(path, cap, "%s/%s.key", tmp, name);
     run_result r;
-    wattle_run(&r, "key", "new", "--out", path, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle, "key", "new", "--out", path, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
-    wattle_run(&r, "key", "address", path, NULL);
-    expect(&r, 0, "uc1", NULL);
+    run_cmdl(&r, wattle, "key", "address", path, NULL);
+    wt_test_expect_run(&r, 0, "uc1", NULL);
     memcpy(address, strstr(r.out, "uc1"), WT_ADDRESS_CHARS);
     address[WT_ADDRESS_CHARS] = '\0';
     run_result_free(&r);
@@ -103,63 +42,29 @@ static void new_key(char *path, size_t cap, char *address, const char *name)
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s/wattle-pos-XXXXXX", t != NULL && *t ? t : "/tmp");
-    if (mkdtemp(tmp) == NULL)
+    if (wt_proc_tmpdir(tmp, sizeof tmp, "wattle-pos") != 0)
         return -1;
     unsetenv("WATTLE_PASSPHRASE");
     unsetenv("WATTLE_NODE");
     unsetenv("WATTLE_EVENTS");
     snprintf(chain, sizeof chain, "%s/chain", tmp);
-    run_result r;
-    wattle_run(&r, "chain", "init", "--out", chain, "--chain-id", "4343", "--interval-ms", "1000",
-               "--zones", "campus:20", NULL);
-    expect(&r, 0, NULL, NULL);
-    run_result_free(&r);
+    const char *init[] = {"--chain-id", "4343", "--interval-ms", "1000", "--zones",
+                          "campus:20",  NULL};
+    if (wt_chain_init(wattle, chain, init) != 0)
+        return -1;
     snprintf(issuer_key, sizeof issuer_key, "%s/issuer.key", chain);
     snprintf(operator_key, sizeof operator_key, "%s/operator.key", chain);
     new_key(shop_key, sizeof shop_key, shop_addr, "shop");
     new_key(cust_key, sizeof cust_key, cust_addr, "customer");
-    int http_port = free_port(), nng_port = free_port(), pub_port = free_port();
-    char http_addr[64], nng_url[64], log[400];
-    snprintf(http_addr, sizeof http_addr, "127.0.0.1:%d", http_port);
-    snprintf(http_url, sizeof http_url, "http://127.0.0.1:%d", http_port);
-    snprintf(nng_url, sizeof nng_url, "tcp://127.0.0.1:%d", nng_port);
-    snprintf(pub_url, sizeof pub_url, "tcp://127.0.0.1:%d", pub_port);
-    snprintf(log, sizeof log, "%s/wattled.log", tmp);
-    daemon_pid = fork();
-    if (daemon_pid < 0)
+    if (wt_wattled_init(&node, wattled, chain) != 0 || wt_wattled_start(&node, NULL) != 0)
         return -1;
-    if (daemon_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattled, wattled, "--data", chain, "--http", http_addr, "--listen", nng_url, "--pub",
-              pub_url, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
-    /* Ready when it answers over HTTP (at most 15 s). */
-    bool up = false;
-    for (int i = 0; i < 150 && !up; i++) {
-        wattle_run(&r, "blocks", "--node", http_url, "--timeout-ms", "1000", NULL);
-        up = r.status == 0;
-        run_result_free(&r);
-        if (!up && waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid) {
-            daemon_pid = 0;
-            fprintf(stderr, "wattled exited early; see %s\n", log);
-            return -1;
-        }
-        if (!up)
-            sleep_ms(100);
-    }
-    if (!up)
-        return -1;
-    setenv("WATTLE_NODE", http_url, 1);
-    wattle_run(&r, "register", "merchant", "--key", operator_key, "--merchant", shop_addr, "--name",
-               "Campus cafe", NULL);
+    setenv("WATTLE_NODE", node.http_url, 1);
+    run_result r;
+    run_cmdl(&r, wattle, "register", "merchant", "--key", operator_key, "--merchant", shop_addr,
+             "--name", "Campus cafe", NULL);
     int ok = r.status == 0;
     run_result_free(&r);
-    wattle_run(&r, "mint", "--key", issuer_key, "--to", cust_addr, "--amount", "1000", NULL);
+    run_cmdl(&r, wattle, "mint", "--key", issuer_key, "--to", cust_addr, "--amount", "1000", NULL);
     ok = ok && r.status == 0;
     run_result_free(&r);
     return ok ? 0 : -1;
@@ -168,14 +73,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (daemon_pid > 0) {
-        kill(daemon_pid, SIGTERM);
-        int status;
-        waitpid(daemon_pid, &status, 0);
-    }
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    wt_wattled_stop(&node, SIGTERM);
+    return wt_proc_rmtree(tmp);
 }
 
 /* ------------------------------------------------ a terminal in the background */
@@ -208,7 +107,7 @@ static void terminal_start(terminal *t, const char *amount, const char *expires,
         dup2(fd, 1);
         dup2(fe, 2);
         execl(wattle_pos, wattle_pos, "request", "--key", shop_key, "--amount", amount, "--expires",
-              expires, "--memo", memo, "--events", pub_url, "--poll-ms", "300", (char *)NULL);
+              expires, "--memo", memo, "--events", node.pub_url, "--poll-ms", "300", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100; i++) {
@@ -222,7 +121,7 @@ static void terminal_start(terminal *t, const char *amount, const char *expires,
             return;
         }
         free(out);
-        sleep_ms(50);
+        wt_proc_sleep_ms(50);
     }
     char *err = slurp(t->err_path);
     fail_msg("the terminal printed no URI; stderr: %s", err);
@@ -235,7 +134,7 @@ static void terminal_wait(terminal *t, run_result *r)
     for (int i = 0; i < 400; i++) {
         if (waitpid(t->pid, &status, WNOHANG) == t->pid)
             break;
-        sleep_ms(50);
+        wt_proc_sleep_ms(50);
         if (i == 399) {
             kill(t->pid, SIGKILL);
             waitpid(t->pid, &status, 0);
@@ -249,7 +148,7 @@ static void terminal_wait(terminal *t, run_result *r)
 static void txid_of_pay(const run_result *r, char txid[65])
 {
     /* `wattle pay` prints the request, then the txid on the last line */
-    expect(r, 0, NULL, NULL);
+    wt_test_expect_run(r, 0, NULL, NULL);
     size_t len = strlen(r->out);
     assert_true(len >= 65);
     memcpy(txid, r->out + len - 65, 64);
@@ -269,29 +168,29 @@ static void test_purchase(void **state)
     assert_non_null(strstr(t.uri, "amount=12.5&req="));
     assert_non_null(strstr(t.uri, "memo=latte%20%C3%A9&chain=4343"));
     run_result r;
-    wattle_run(&r, "pay", "--key", cust_key, t.uri, NULL);
-    expect(&r, 0, "pay       12.5 U (12500000 micro)", NULL);
-    expect(&r, 0, shop_addr, NULL);
-    expect(&r, 0, "memo      latte é", NULL);
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, t.uri, NULL);
+    wt_test_expect_run(&r, 0, "pay       12.5 U (12500000 micro)", NULL);
+    wt_test_expect_run(&r, 0, shop_addr, NULL);
+    wt_test_expect_run(&r, 0, "memo      latte é", NULL);
     txid_of_pay(&r, paid_txid);
     run_result_free(&r);
     terminal_wait(&t, &r);
-    expect(&r, 0, "receipt", NULL);
-    expect(&r, 0, paid_txid, NULL);
-    expect(&r, 0, cust_addr, NULL);
-    expect(&r, 0, "amount    12.5 U", NULL);
+    wt_test_expect_run(&r, 0, "receipt", NULL);
+    wt_test_expect_run(&r, 0, paid_txid, NULL);
+    wt_test_expect_run(&r, 0, cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "amount    12.5 U", NULL);
     /* the QR code was printed too */
-    expect(&r, 0, "\xe2\x96\x88\xe2\x96\x88", NULL);
+    wt_test_expect_run(&r, 0, "\xe2\x96\x88\xe2\x96\x88", NULL);
     run_result_free(&r);
     /* replay: a second payment of the same request */
-    wattle_run(&r, "pay", "--key", cust_key, t.uri, NULL);
-    expect(&r, 1, NULL, "request_already_paid");
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, t.uri, NULL);
+    wt_test_expect_run(&r, 1, NULL, "request_already_paid");
     run_result_free(&r);
-    wattle_run(&r, "balance", cust_addr, NULL);
-    expect(&r, 0, "balance   987.5 U", NULL);
+    run_cmdl(&r, wattle, "balance", cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   987.5 U", NULL);
     run_result_free(&r);
-    wattle_run(&r, "balance", shop_addr, NULL);
-    expect(&r, 0, "balance   12.5 U", NULL);
+    run_cmdl(&r, wattle, "balance", shop_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   12.5 U", NULL);
     run_result_free(&r);
 }
 
@@ -308,8 +207,8 @@ static void test_replayed_bytes(void **state)
     char uri[WT_POS_URI_CHARS_MAX + 1];
     assert_int_equal(wt_pos_uri_format(uri, sizeof uri, &req), WT_OK);
     run_result r;
-    wattle_run(&r, "pay", "--key", cust_key, "--sign-only", uri, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, "--sign-only", uri, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     char *hex = strrchr(r.out, '\n');
     assert_non_null(hex);
     *hex = '\0';
@@ -317,15 +216,15 @@ static void test_replayed_bytes(void **state)
     assert_non_null(hex);
     hex = strdup(hex + 1);
     run_result_free(&r);
-    wattle_run(&r, "submit", hex, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle, "submit", hex, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
-    wattle_run(&r, "submit", hex, NULL);
-    expect(&r, 0, NULL, "already in the ledger");
+    run_cmdl(&r, wattle, "submit", hex, NULL);
+    wt_test_expect_run(&r, 0, NULL, "already in the ledger");
     run_result_free(&r);
     free(hex);
-    wattle_run(&r, "balance", cust_addr, NULL);
-    expect(&r, 0, "balance   984.5 U", NULL);
+    run_cmdl(&r, wattle, "balance", cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   984.5 U", NULL);
     run_result_free(&r);
 }
 
@@ -338,18 +237,18 @@ static void test_expired(void **state)
     terminal_start(&t, "1", "1s", "tissues");
     run_result r;
     terminal_wait(&t, &r);
-    expect(&r, 1, NULL, "request_expired");
+    wt_test_expect_run(&r, 1, NULL, "request_expired");
     run_result_free(&r);
-    wattle_run(&r, "pay", "--key", cust_key, t.uri, NULL);
-    expect(&r, 1, NULL, "request_expired");
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, t.uri, NULL);
+    wt_test_expect_run(&r, 1, NULL, "request_expired");
     run_result_free(&r);
     char bad[WT_POS_URI_CHARS_MAX + 16];
     snprintf(bad, sizeof bad, "%s&tip=1", t.uri);
-    wattle_run(&r, "pay", "--key", cust_key, bad, NULL);
-    expect(&r, 2, NULL, "uri_unknown_param");
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, bad, NULL);
+    wt_test_expect_run(&r, 2, NULL, "uri_unknown_param");
     run_result_free(&r);
-    wattle_run(&r, "pay", "--key", cust_key, "ucoin:nothing", NULL);
-    expect(&r, 2, NULL, "uri_malformed");
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, "ucoin:nothing", NULL);
+    wt_test_expect_run(&r, 2, NULL, "uri_malformed");
     run_result_free(&r);
     /* a request for another chain */
     wt_pos_request req;
@@ -358,11 +257,11 @@ static void test_expired(void **state)
     req.expires_ms = wt_now_ms() + 60000;
     req.chain_id = 1;
     assert_int_equal(wt_pos_uri_format(bad, sizeof bad, &req), WT_OK);
-    wattle_run(&r, "pay", "--key", cust_key, bad, NULL);
-    expect(&r, 2, NULL, "wrong_chain");
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, bad, NULL);
+    wt_test_expect_run(&r, 2, NULL, "wrong_chain");
     run_result_free(&r);
-    wattle_run(&r, "balance", cust_addr, NULL);
-    expect(&r, 0, "balance   984.5 U", NULL);
+    run_cmdl(&r, wattle, "balance", cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   984.5 U", NULL);
     run_result_free(&r);
 }
 
@@ -381,21 +280,21 @@ static void test_wrong_amount(void **state)
     assert_int_equal(wt_pos_uri_format(uri, sizeof uri, &req), WT_OK);
     run_result r;
     char txid[65];
-    wattle_run(&r, "pay", "--key", cust_key, uri, NULL);
+    run_cmdl(&r, wattle, "pay", "--key", cust_key, uri, NULL);
     txid_of_pay(&r, txid);
     run_result_free(&r);
     terminal_wait(&t, &r);
-    expect(&r, 1, NULL, "wrong_amount");
-    expect(&r, 1, NULL, txid);
+    wt_test_expect_run(&r, 1, NULL, "wrong_amount");
+    wt_test_expect_run(&r, 1, NULL, txid);
     if (strstr(r.out, "receipt") != NULL)
         fail_msg("a wrong amount got a receipt: %s", r.out);
     run_result_free(&r);
     /* the merchant pays it back in full */
-    pos_run(&r, "refund", "--key", shop_key, txid, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, txid, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
-    wattle_run(&r, "balance", cust_addr, NULL);
-    expect(&r, 0, "balance   984.5 U", NULL);
+    run_cmdl(&r, wattle, "balance", cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   984.5 U", NULL);
     run_result_free(&r);
 }
 
@@ -405,28 +304,29 @@ static void test_refunds(void **state)
     (void)state;
     assert_int_equal(strlen(paid_txid), 64);
     run_result r;
-    pos_run(&r, "refund", "--key", shop_key, "--amount", "2.5", paid_txid, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, "--amount", "2.5", paid_txid, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     assert_int_equal(strlen(r.out), 65);
     run_result_free(&r);
-    pos_run(&r, "refund", "--key", shop_key, "--amount", "10.000001", paid_txid, NULL);
-    expect(&r, 1, NULL, "refund_exceeds_payment");
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, "--amount", "10.000001", paid_txid, NULL);
+    wt_test_expect_run(&r, 1, NULL, "refund_exceeds_payment");
     run_result_free(&r);
-    pos_run(&r, "refund", "--key", shop_key, paid_txid, NULL); /* all of 12.5: too much now */
-    expect(&r, 1, NULL, "refund_exceeds_payment");
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, paid_txid,
+             NULL); /* all of 12.5: too much now */
+    wt_test_expect_run(&r, 1, NULL, "refund_exceeds_payment");
     run_result_free(&r);
-    pos_run(&r, "refund", "--key", shop_key, "--amount", "10", paid_txid, NULL);
-    expect(&r, 0, NULL, NULL);
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, "--amount", "10", paid_txid, NULL);
+    wt_test_expect_run(&r, 0, NULL, NULL);
     run_result_free(&r);
-    pos_run(&r, "refund", "--key", shop_key, "--amount", "0.000001", paid_txid, NULL);
-    expect(&r, 1, NULL, "refund_exceeds_payment");
+    run_cmdl(&r, wattle_pos, "refund", "--key", shop_key, "--amount", "0.000001", paid_txid, NULL);
+    wt_test_expect_run(&r, 1, NULL, "refund_exceeds_payment");
     run_result_free(&r);
     /* only the merchant's own payments */
-    pos_run(&r, "refund", "--key", cust_key, "--amount", "1", paid_txid, NULL);
-    expect(&r, 1, NULL, "unknown_payment");
+    run_cmdl(&r, wattle_pos, "refund", "--key", cust_key, "--amount", "1", paid_txid, NULL);
+    wt_test_expect_run(&r, 1, NULL, "unknown_payment");
     run_result_free(&r);
-    wattle_run(&r, "balance", cust_addr, NULL);
-    expect(&r, 0, "balance   997 U", NULL);
+    run_cmdl(&r, wattle, "balance", cust_addr, NULL);
+    wt_test_expect_run(&r, 0, "balance   997 U", NULL);
     run_result_free(&r);
     /* the day's report: sales 12.5 + 3 + 5, refunds 2.5 + 10 + 5 */
     char day[11];
@@ -434,18 +334,18 @@ static void test_refunds(void **state)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(day, sizeof day, "%Y-%m-%d", &tm);
-    pos_run(&r, "report", "--key", shop_key, "--day", day, "--csv", NULL);
-    expect(&r, 0, "time_utc,txid,kind,amount_micro,counterparty,memo\n", NULL);
-    expect(&r, 0, ",,total_sales,20500000,,\n", NULL);
-    expect(&r, 0, ",,total_refunds,17500000,,\n", NULL);
-    expect(&r, 0, ",,net,3000000,,\n", NULL);
-    expect(&r, 0, paid_txid, NULL);
+    run_cmdl(&r, wattle_pos, "report", "--key", shop_key, "--day", day, "--csv", NULL);
+    wt_test_expect_run(&r, 0, "time_utc,txid,kind,amount_micro,counterparty,memo\n", NULL);
+    wt_test_expect_run(&r, 0, ",,total_sales,20500000,,\n", NULL);
+    wt_test_expect_run(&r, 0, ",,total_refunds,17500000,,\n", NULL);
+    wt_test_expect_run(&r, 0, ",,net,3000000,,\n", NULL);
+    wt_test_expect_run(&r, 0, paid_txid, NULL);
     run_result_free(&r);
-    pos_run(&r, "report", "--merchant", shop_addr, "--day", day, NULL);
-    expect(&r, 0, "\nnet                      3 U\n", NULL);
+    run_cmdl(&r, wattle_pos, "report", "--merchant", shop_addr, "--day", day, NULL);
+    wt_test_expect_run(&r, 0, "\nnet                      3 U\n", NULL);
     run_result_free(&r);
-    pos_run(&r, "report", "--merchant", shop_addr, "--day", "2026-02-30", NULL);
-    expect(&r, 2, NULL, "--day");
+    run_cmdl(&r, wattle_pos, "report", "--merchant", shop_addr, "--day", "2026-02-30", NULL);
+    wt_test_expect_run(&r, 2, NULL, "--day");
     run_result_free(&r);
 }
 

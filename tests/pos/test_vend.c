@@ -8,77 +8,38 @@
  * stopped and restarted. argv[1] = wattled, argv[2] =
  * wattle, argv[3] = wattle-pos. */
 #include "pos.h"
+#include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 static char *wattled, *wattle, *wattle_pos;
-static char tmp[256], chain[300], http_url[64], machine_key[400], rich_key[400], poor_key[400];
+static char tmp[256], chain[300], machine_key[400], rich_key[400], poor_key[400];
 static char machine_addr[WT_ADDRESS_CHARS + 1], rich_addr[WT_ADDRESS_CHARS + 1],
     poor_addr[WT_ADDRESS_CHARS + 1];
-static pid_t daemon_pid, vend_pid;
+static pid_t vend_pid;
+static wt_wattled node;
 static int master_fd = -1, slave_fd = -1, taps_fd = -1;
 static char vend_out[400], queue_path[400];
-static char d_http[64], d_nng[64], d_pub[64], d_log[400];
-
-static void sleep_ms(long ms);
-static int daemon_start(void);
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void wattle_run(run_result *r, const char *a0, ...)
-{
-    char *argv[40];
-    int n = 0;
-    argv[n++] = wattle;
-    va_list ap;
-    va_start(ap, a0);
-    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    run_cmd(r, argv, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        return -1;
-    close(fd);
-    return ntohs(sa.sin_port);
-}
 
 static int new_key(char *path, size_t cap, char *address, const char *name)
 {
     snprintf(path, cap, "%s/%s.key", tmp, name);
     run_result r;
-    wattle_run(&r, "key", "new", "--out", path, NULL);
+    run_cmdl(&r, wattle, "key", "new", "--out", path, NULL);
     int ok = r.status == 0;
     run_result_free(&r);
-    wattle_run(&r, "key", "address", path, NULL);
+    run_cmdl(&r, wattle, "key", "address", path, NULL);
     char *a = strstr(r.out, "uc1");
     ok = ok && a != NULL;
     if (a != NULL) {
@@ -89,65 +50,32 @@ static int new_key(char *path, size_t cap, char *address, const char *name)
     return ok ? 0 : -1;
 }
 
-/* wattled on the chain and ports chosen in setup; ready when it answers. */
-static int daemon_start(void)
-{
-    daemon_pid = fork();
-    if (daemon_pid == 0) {
-        int fd = open(d_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(wattled, wattled, "--data", chain, "--http", d_http, "--listen", d_nng, "--pub",
-              d_pub, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 150; i++) {
-        run_result r;
-        wattle_run(&r, "blocks", "--timeout-ms", "1000", NULL);
-        bool up = r.status == 0;
-        run_result_free(&r);
-        if (up)
-            return 0;
-        sleep_ms(100);
-    }
-    return -1;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    const char *t = getenv("TMPDIR");
-    snprintf(tmp, sizeof tmp, "%s/wattle-vend-XXXXXX", t != NULL && *t ? t : "/tmp");
-    if (mkdtemp(tmp) == NULL)
+    if (wt_proc_tmpdir(tmp, sizeof tmp, "wattle-vend") != 0)
         return -1;
     unsetenv("WATTLE_PASSPHRASE");
     snprintf(chain, sizeof chain, "%s/chain", tmp);
-    run_result r;
-    wattle_run(&r, "chain", "init", "--out", chain, "--chain-id", "4444", "--interval-ms", "1000",
-               "--zones", "campus:20", NULL);
-    int ok = r.status == 0;
-    run_result_free(&r);
-    if (!ok || new_key(machine_key, sizeof machine_key, machine_addr, "machine") != 0 ||
+    const char *init[] = {"--chain-id", "4444", "--interval-ms", "1000", "--zones",
+                          "campus:20",  NULL};
+    if (wt_chain_init(wattle, chain, init) != 0 ||
+        new_key(machine_key, sizeof machine_key, machine_addr, "machine") != 0 ||
         new_key(rich_key, sizeof rich_key, rich_addr, "rich") != 0 ||
         new_key(poor_key, sizeof poor_key, poor_addr, "poor") != 0)
         return -1;
-    int http_port = free_port(), nng_port = free_port(), pub_port = free_port();
-    snprintf(d_http, sizeof d_http, "127.0.0.1:%d", http_port);
-    snprintf(http_url, sizeof http_url, "http://127.0.0.1:%d", http_port);
-    snprintf(d_nng, sizeof d_nng, "tcp://127.0.0.1:%d", nng_port);
-    snprintf(d_pub, sizeof d_pub, "tcp://127.0.0.1:%d", pub_port);
-    snprintf(d_log, sizeof d_log, "%s/wattled.log", tmp);
-    setenv("WATTLE_NODE", http_url, 1);
-    if (daemon_start() != 0)
+    if (wt_wattled_init(&node, wattled, chain) != 0 || wt_wattled_start(&node, NULL) != 0)
         return -1;
+    setenv("WATTLE_NODE", node.http_url, 1);
     char operator_key[400], issuer_key[400];
     snprintf(operator_key, sizeof operator_key, "%s/operator.key", chain);
     snprintf(issuer_key, sizeof issuer_key, "%s/issuer.key", chain);
-    wattle_run(&r, "register", "merchant", "--key", operator_key, "--merchant", machine_addr,
-               "--name", "vending 3F", NULL);
-    ok = r.status == 0;
+    run_result r;
+    run_cmdl(&r, wattle, "register", "merchant", "--key", operator_key, "--merchant", machine_addr,
+             "--name", "vending 3F", NULL);
+    int ok = r.status == 0;
     run_result_free(&r);
-    wattle_run(&r, "mint", "--key", issuer_key, "--to", rich_addr, "--amount", "1000", NULL);
+    run_cmdl(&r, wattle, "mint", "--key", issuer_key, "--to", rich_addr, "--amount", "1000", NULL);
     ok = ok && r.status == 0;
     run_result_free(&r);
     if (!ok)
@@ -184,7 +112,7 @@ static int setup(void **state)
     }
     close(pipefd[0]);
     taps_fd = pipefd[1];
-    sleep_ms(300);
+    wt_proc_sleep_ms(300);
     return 0;
 }
 
@@ -197,17 +125,12 @@ static int teardown(void **state)
         kill(vend_pid, SIGTERM);
         waitpid(vend_pid, NULL, 0);
     }
-    if (daemon_pid > 0) {
-        kill(daemon_pid, SIGTERM);
-        waitpid(daemon_pid, NULL, 0);
-    }
+    wt_wattled_stop(&node, SIGTERM);
     if (master_fd >= 0)
         close(master_fd);
     if (slave_fd >= 0)
         close(slave_fd);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return wt_proc_rmtree(tmp);
 }
 
 /* ---------------------------------------------------------- the VMC */
@@ -259,7 +182,7 @@ static size_t vmc_read(uint16_t *w, int timeout_ms)
     if (n > 1) { /* a data response: the VMC acknowledges it */
         const uint16_t ack = 0x000;
         vmc_write_words(&ack, 1);
-        sleep_ms(10);
+        wt_proc_sleep_ms(10);
     }
     return n;
 }
@@ -286,7 +209,7 @@ static size_t poll_until(uint16_t *w, uint8_t code)
             return n;
         if (n > 1)
             fail_msg("POLL answered 0x%02x, waiting for 0x%02x", w[0], code);
-        sleep_ms(50);
+        wt_proc_sleep_ms(50);
     }
     char *log = wt_test_read_file(vend_out, &(size_t){0});
     fail_msg("no response 0x%02x; reader log:\n%s", code, log != NULL ? log : "");
@@ -296,8 +219,8 @@ static size_t poll_until(uint16_t *w, uint8_t code)
 static void tap(const char *key, const char *amount)
 {
     run_result r;
-    wattle_run(&r, "send", "--key", key, "--to", machine_addr, "--amount", amount, "--sign-only",
-               NULL);
+    run_cmdl(&r, wattle, "send", "--key", key, "--to", machine_addr, "--amount", amount,
+             "--sign-only", NULL);
     assert_int_equal(r.status, 0);
     assert_int_equal(write(taps_fd, r.out, strlen(r.out)), (ssize_t)strlen(r.out));
     run_result_free(&r);
@@ -307,8 +230,8 @@ static void tap(const char *key, const char *amount)
 static void tap_offline(const char *key, const char *amount, const char *nonce)
 {
     run_result r;
-    wattle_run(&r, "send", "--key", key, "--to", machine_addr, "--amount", amount, "--sign-only",
-               "--nonce", nonce, "--chain-id", "4444", NULL);
+    run_cmdl(&r, wattle, "send", "--key", key, "--to", machine_addr, "--amount", amount,
+             "--sign-only", "--nonce", nonce, "--chain-id", "4444", NULL);
     assert_int_equal(r.status, 0);
     assert_int_equal(write(taps_fd, r.out, strlen(r.out)), (ssize_t)strlen(r.out));
     run_result_free(&r);
@@ -318,7 +241,7 @@ static void expect_balance(const char *addr, const char *needle)
 {
     run_result r;
     for (int i = 0; i < 50; i++) { /* a refund may still be on its way */
-        wattle_run(&r, "balance", addr, NULL);
+        run_cmdl(&r, wattle, "balance", addr, NULL);
         bool ok = strstr(r.out, needle) != NULL;
         if (ok || i == 49) {
             if (!ok)
@@ -327,7 +250,7 @@ static void expect_balance(const char *addr, const char *needle)
             return;
         }
         run_result_free(&r);
-        sleep_ms(100);
+        wt_proc_sleep_ms(100);
     }
 }
 
@@ -432,8 +355,8 @@ static void test_customer_cancels(void **state)
     uint16_t w[WT_MDB_FRAME_WORDS_MAX];
     /* the tap and the cancel arrive in one write */
     run_result r;
-    wattle_run(&r, "send", "--key", rich_key, "--to", machine_addr, "--amount", "30", "--sign-only",
-               NULL);
+    run_cmdl(&r, wattle, "send", "--key", rich_key, "--to", machine_addr, "--amount", "30",
+             "--sign-only", NULL);
     assert_int_equal(r.status, 0);
     char both[2048];
     snprintf(both, sizeof both, "%scancel\n", r.out);
@@ -493,7 +416,7 @@ static void test_offline(void **state)
 {
     (void)state;
     run_result r;
-    wattle_run(&r, "balance", rich_addr, NULL);
+    run_cmdl(&r, wattle, "balance", rich_addr, NULL);
     char *nl = strstr(r.out, "nonce");
     assert_non_null(nl);
     unsigned long nonce = strtoul(nl + 5, NULL, 10);
@@ -501,9 +424,7 @@ static void test_offline(void **state)
     char n1[32], n2[32];
     snprintf(n1, sizeof n1, "%lu", nonce + 1);
     snprintf(n2, sizeof n2, "%lu", nonce + 2);
-    kill(daemon_pid, SIGTERM);
-    waitpid(daemon_pid, NULL, 0);
-    daemon_pid = 0;
+    wt_wattled_stop(&node, SIGTERM);
     tap_offline(rich_key, "40", n1);
     offline_vend(40, 0x05); /* approved offline */
     tap_offline(poor_key, "60", "1");
@@ -519,9 +440,9 @@ static void test_offline(void **state)
         lines += queue[i] == '\n';
     assert_int_equal(lines, 2); /* durable: both on disk */
     free(queue);
-    assert_int_equal(daemon_start(), 0);
+    assert_int_equal(wt_wattled_start(&node, NULL), 0);
     for (int i = 0; i < 100 && !log_has("DOUBLE SPEND"); i++)
-        sleep_ms(100);
+        wt_proc_sleep_ms(100);
     assert_true(log_has("offline payment committed"));
     char needle[200];
     snprintf(needle, sizeof needle, "DOUBLE SPEND: customer %s did not pay 60 U", poor_addr);

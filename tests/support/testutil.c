@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void assert_to_cmocka(const char *expr, const char *file, int line)
 {
@@ -88,4 +89,14 @@ char *wt_test_read_file(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+void wt_test_expect_run(const run_result *r, int status, const char *out_needle,
+                        const char *err_needle)
+{
+    if (r->status != status || (out_needle != NULL && strstr(r->out, out_needle) == NULL) ||
+        (err_needle != NULL && strstr(r->err, err_needle) == NULL))
+        fail_msg("status %d (want %d)\nstdout: %s\nstderr: %s\nwanted out '%s', err '%s'",
+                 r->status, status, r->out, r->err, out_needle ? out_needle : "",
+                 err_needle ? err_needle : "");
 }

@@ -2,7 +2,8 @@
  * testutil.h — what every wattle test shares: cmocka's headers in the order
  * cmocka needs, routing WT_ASSERT to cmocka's mock_assert so that
  * expect_assert_failure() can prove a contract is enforced, a seeded and
- * replayable random generator, and the path of the shared real-data folder.
+ * replayable random generator, the path of the shared real-data folder, and
+ * a check of a program's exit status and output (run_cmd.h runs it).
  */
 #ifndef WATTLE_TESTUTIL_H
 #define WATTLE_TESTUTIL_H
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "run_cmd.h"
 
 /* Route WT_ASSERT failures to cmocka (call once at the start of main). */
 void wt_test_route_asserts(void);
@@ -39,5 +41,11 @@ const char *wt_test_data_dir(void);
 /* Read a whole file into a malloc'd, NUL-terminated buffer; NULL on error.
  * *len receives its length without the NUL. */
 char *wt_test_read_file(const char *path, size_t *len);
+
+/* Fail the test unless r exited with `status` and its standard output and
+ * error contain out_needle and err_needle (NULL: anything); the failure shows
+ * both outputs. */
+void wt_test_expect_run(const run_result *r, int status, const char *out_needle,
+                        const char *err_needle);
 
 #endif /* WATTLE_TESTUTIL_H */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,25 @@ void run_cmd(run_result *r, char *const argv[], const char *stdin_text)
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     r->out = go.buf;
     r->err = ge.buf;
+}
+
+void run_cmdl(run_result *r, const char *exe, ...)
+{
+    char *argv[64];
+    size_t n = 0;
+    argv[n++] = (char *)exe;
+    va_list ap;
+    va_start(ap, exe);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
+        if (n == 63) {
+            fprintf(stderr, "run_cmdl: more than 63 arguments\n");
+            abort();
+        }
+        argv[n++] = (char *)a;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    run_cmd(r, argv, NULL);
 }
 
 void run_result_free(run_result *r)
