@@ -8,12 +8,30 @@
 /* Version 2 = version 1 + the tariff section, written only when a tariff is
  * time of use, so chains with flat tariffs keep their version 1 bytes. */
 #define PARAMS_VERSION_TARIFFS 2
-#define DAY_MS                 INT64_C(86400000)
+/* Version 3 = version 2 + the market section (mechanism u8, k_ppm u32),
+ * written only when the market rules are not the default. Its tariff section
+ * is always present (flat tariffs as kind 0 with no hours). */
+#define PARAMS_VERSION_MARKET 3
+#define DAY_MS                INT64_C(86400000)
 
 static bool params_has_tariffs(const wt_chain_params *params)
 {
     return params->retail_tariff_kind != WT_CHAIN_TARIFF_FLAT ||
            params->feed_in_tariff_kind != WT_CHAIN_TARIFF_FLAT;
+}
+
+void wt_chain_market(const wt_chain_params *params, uint8_t *mechanism, uint32_t *k_ppm)
+{
+    *mechanism = params->market_custom ? params->market_mechanism : 0;
+    *k_ppm = params->market_custom ? params->market_k_ppm : WT_CHAIN_MARKET_K_PPM_DEFAULT;
+}
+
+void wt_chain_market_set(wt_chain_params *params, uint8_t mechanism, uint32_t k_ppm)
+{
+    bool custom = !(mechanism == 0 && k_ppm == WT_CHAIN_MARKET_K_PPM_DEFAULT);
+    params->market_custom = custom ? 1 : 0;
+    params->market_mechanism = custom ? mechanism : 0;
+    params->market_k_ppm = custom ? k_ppm : 0;
 }
 
 /* ----------------------------------------------------------- params codec */
@@ -23,8 +41,11 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
     size_t n = 1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2;
     for (uint16_t z = 0; z < params->zones_count; z++)
         n += 1 + strlen(params->zones[z].name) + 2 + 8;
-    bool tariffs = params_has_tariffs(params);
+    bool market = params->market_custom != 0;
+    bool tariffs = params_has_tariffs(params) || market;
     bool tiered = params->retail_tariff_kind == WT_CHAIN_TARIFF_TIERED;
+    if (market)
+        n += 1 + 4;
     if (tariffs)
         n += 1 + 1 + 8 + (params->retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE ? 24 * 8 : 0) +
              (params->feed_in_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE ? 24 * 8 : 0) +
@@ -32,7 +53,7 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
     if (out == NULL || out_cap < n)
         return n;
     uint8_t *p = out;
-    *p++ = tariffs ? PARAMS_VERSION_TARIFFS : PARAMS_VERSION;
+    *p++ = market ? PARAMS_VERSION_MARKET : tariffs ? PARAMS_VERSION_TARIFFS : PARAMS_VERSION;
     wt_put_be32(p, params->chain_id), p += 4;
     wt_put_be64(p, (uint64_t)params->genesis_time_ms), p += 8;
     wt_put_be64(p, (uint64_t)params->interval_ms), p += 8;
@@ -66,6 +87,10 @@ size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_param
                 wt_put_be64(p, (uint64_t)params->retail_tier_micro_per_kwh[i]), p += 8;
             }
         }
+    }
+    if (market) {
+        *p++ = params->market_mechanism;
+        wt_put_be32(p, params->market_k_ppm), p += 4;
     }
     WT_ASSERT((size_t)(p - out) == n);
     return n;
@@ -160,6 +185,14 @@ wt_err wt_chain_params_validate(const wt_chain_params *params, const char **fiel
     if (params->tariff_utc_offset_ms <= -DAY_MS || params->tariff_utc_offset_ms >= DAY_MS ||
         (!params_has_tariffs(params) && params->tariff_utc_offset_ms != 0))
         BAD("tariff_utc_offset_ms");
+    if (params->market_custom > 1)
+        BAD("market_custom");
+    if (!params->market_custom ? params->market_mechanism != 0 || params->market_k_ppm != 0
+                               : params->market_mechanism > 1 || params->market_k_ppm > 1000000 ||
+                                     (params->market_mechanism == 1 && params->market_k_ppm != 0) ||
+                                     (params->market_mechanism == 0 &&
+                                      params->market_k_ppm == WT_CHAIN_MARKET_K_PPM_DEFAULT))
+        BAD("market"); /* one encoding per value: the default rules are not custom */
 #undef BAD
     return WT_OK;
 }
@@ -175,7 +208,8 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
     } while (0)
     NEED(1 + 4 + 8 + 8 + 32 * 3 + 8 * 3 + 2);
     uint8_t version = *p++;
-    if (version != PARAMS_VERSION && version != PARAMS_VERSION_TARIFFS)
+    if (version != PARAMS_VERSION && version != PARAMS_VERSION_TARIFFS &&
+        version != PARAMS_VERSION_MARKET)
         goto bad;
     params->chain_id = wt_get_be32(p), p += 4;
     params->genesis_time_ms = (int64_t)wt_get_be64(p), p += 8;
@@ -201,13 +235,14 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
         zone->parent = wt_get_be16(p), p += 2;
         zone->fee_micro_per_kwh = (int64_t)wt_get_be64(p), p += 8;
     }
-    if (version == PARAMS_VERSION_TARIFFS) {
+    if (version >= PARAMS_VERSION_TARIFFS) {
         NEED(1 + 1 + 8);
         params->retail_tariff_kind = *p++;
         params->feed_in_tariff_kind = *p++;
         params->tariff_utc_offset_ms = (int64_t)wt_get_be64(p), p += 8;
         /* version 2 without a time-of-use tariff is not canonical */
-        if (!params_has_tariffs(params) || params->retail_tariff_kind > WT_CHAIN_TARIFF_TIERED ||
+        if ((version == PARAMS_VERSION_TARIFFS && !params_has_tariffs(params)) ||
+            params->retail_tariff_kind > WT_CHAIN_TARIFF_TIERED ||
             params->feed_in_tariff_kind > WT_CHAIN_TARIFF_TIME_OF_USE)
             goto bad;
         for (int h = 0; h < 24 && params->retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE; h++) {
@@ -229,6 +264,12 @@ wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size
                 params->retail_tier_micro_per_kwh[i] = (int64_t)wt_get_be64(p), p += 8;
             }
         }
+    }
+    if (version == PARAMS_VERSION_MARKET) {
+        NEED(1 + 4);
+        params->market_custom = 1;
+        params->market_mechanism = *p++;
+        params->market_k_ppm = wt_get_be32(p), p += 4;
     }
 #undef NEED
     if (p != end || wt_chain_params_validate(params, NULL) != WT_OK)

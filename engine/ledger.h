@@ -74,7 +74,25 @@ typedef struct {
     uint8_t retail_tiers_count; /* 1 .. WT_CHAIN_TIERS_MAX */
     int64_t retail_tier_up_to_mwh[WT_CHAIN_TIERS_MAX];
     int64_t retail_tier_micro_per_kwh[WT_CHAIN_TIERS_MAX];
+    /* Params version 3 (encoded only when market_custom is set): the market
+     * rules the settlement clears with. Without it (all zero) a chain clears
+     * pay-as-clear with k = 0.5 (WT_CHAIN_MARKET_K_PPM_DEFAULT), as every
+     * version 1 and 2 chain does. With it, market_mechanism (0 pay-as-clear,
+     * 1 pay-as-bid, the matcher's wt_mechanism values) and market_k_ppm
+     * (pay-as-clear's k in millionths, 0 .. 1,000,000; 0 for pay-as-bid)
+     * apply; the default rules themselves are not custom (one encoding per
+     * value). Read them through wt_chain_market. */
+    uint8_t market_custom; /* 0 or 1 */
+    uint8_t market_mechanism;
+    uint32_t market_k_ppm;
 } wt_chain_params;
+
+#define WT_CHAIN_MARKET_K_PPM_DEFAULT 500000u
+
+/* The market rules in force: mechanism (wt_mechanism's values) and k_ppm. */
+void wt_chain_market(const wt_chain_params *params, uint8_t *mechanism, uint32_t *k_ppm);
+/* Set the rules, custom only when they are not the default. */
+void wt_chain_market_set(wt_chain_params *params, uint8_t mechanism, uint32_t k_ppm);
 
 #define WT_CHAIN_TARIFF_FLAT        0
 #define WT_CHAIN_TARIFF_TIME_OF_USE 1

@@ -615,8 +615,9 @@ static wt_err clear_and_trade(job *j)
     }
     wt_market market;
     wt_market_default(&market);
-    market.mechanism = WT_MECHANISM_PAY_AS_CLEAR;
-    market.k_ppm = WT_SETTLE_K_PPM;
+    uint8_t mechanism;
+    wt_chain_market(p, &mechanism, &market.k_ppm);
+    market.mechanism = mechanism == 1 ? WT_MECHANISM_PAY_AS_BID : WT_MECHANISM_PAY_AS_CLEAR;
     market.price_ceiling_micro_per_kwh = p->price_ceiling_micro_per_kwh;
     market.zones = zones;
     market.zones_count = p->zones_count;

@@ -29,8 +29,9 @@
  *    all of its net energy is residual.
  *  - Owners: every account gets a small integer, so the matcher's self-trade
  *    prevention keeps an account's bid and ask apart.
- *  - Market: pay-as-clear, k = 0.5 (WT_SETTLE_K_PPM), the chain's price
- *    ceiling, the chain's zones and fees. These are fixed for the chain: an
+ *  - Market: the chain's rules (wt_chain_market: pay-as-clear with k = 0.5
+ *    unless the genesis says otherwise — pay-as-bid, or another k), the
+ *    chain's price ceiling, zones and fees. These are fixed for the chain: an
  *    auditor must be able to recompute every SETTLE from the ledger alone.
  *
  * ---- The legs, in this order ----
@@ -120,7 +121,6 @@
 #include <stdint.h>
 
 #define WT_SETTLE_INPUTS_TAG "wattle/settle-inputs"
-#define WT_SETTLE_K_PPM      WT_K_PPM_DEFAULT /* pay-as-clear k = 0.5 */
 /* The CSV header of DESIGN.md, without the trailing newline. */
 #define WT_SETTLE_CSV_HEADER                                                                       \
     "interval,account,zone,import_mwh,export_mwh,bought_p2p_mwh,sold_p2p_mwh,paid_p2p_micro,"      \

@@ -152,6 +152,13 @@ static void get_chain(struct wt_http_server *s, struct evhttp_request *req)
     json_object_set_new(o, "zones", zones);
     json_object_set_new(o, "price_ceiling_micro_per_kwh",
                         json_integer(p->price_ceiling_micro_per_kwh));
+    uint8_t mechanism;
+    uint32_t k_ppm;
+    wt_chain_market(p, &mechanism, &k_ppm);
+    json_object_set_new(o, "market",
+                        json_pack("{s:s,s:I}", "mechanism",
+                                  mechanism == 1 ? "pay-as-bid" : "pay-as-clear", "k_ppm",
+                                  (json_int_t)k_ppm));
     send_json(req, 200, o);
 }
 

@@ -450,6 +450,9 @@ static void test_mint_transfer_burn(void **state)
     json_t *chain = http_json(f, "GET", "/v1/chain", NULL, 200);
     assert_int_equal(jint(chain, "chain_id"), CHAIN_ID);
     assert_int_equal(jint(chain, "interval_ms"), 1000);
+    json_t *market = json_object_get(chain, "market");
+    assert_string_equal(json_string_value(json_object_get(market, "mechanism")), "pay-as-clear");
+    assert_int_equal(jint(market, "k_ppm"), 500000);
     json_decref(chain);
     json_t *book = http_json(f, "GET", "/v1/markets/campus/book", NULL, 200);
     assert_int_equal(json_array_size(json_object_get(book, "bids")), 0);

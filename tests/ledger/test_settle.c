@@ -926,6 +926,107 @@ static void test_params_tariffs_codec(void **state)
     assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
 }
 
+/* The market rules in the params: the default keeps the old bytes; custom
+ * rules are version 3, round trip, and have one encoding per value. */
+static void test_params_market_codec(void **state)
+{
+    fx_chain *fx = *state;
+    uint8_t buf[8192], again[8192];
+    wt_chain_params p = fx->params, back;
+    size_t n1 = wt_chain_params_encode(buf, sizeof buf, &p);
+    uint8_t mech;
+    uint32_t k;
+    wt_chain_market(&p, &mech, &k);
+    assert_int_equal(mech, 0);
+    assert_int_equal(k, WT_CHAIN_MARKET_K_PPM_DEFAULT);
+    /* setting the default rules changes nothing */
+    wt_chain_market_set(&p, 0, WT_CHAIN_MARKET_K_PPM_DEFAULT);
+    assert_int_equal(p.market_custom, 0);
+    assert_int_equal(wt_chain_params_encode(again, sizeof again, &p), n1);
+    assert_memory_equal(buf, again, n1);
+    /* k = 0.25: version 3 = the tariff section (flat: 10 bytes) + 5 */
+    wt_chain_market_set(&p, 0, 250000);
+    assert_int_equal(wt_chain_params_validate(&p, NULL), WT_OK);
+    size_t n3 = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(buf[0], 3);
+    assert_int_equal(n3, n1 + 10 + 5);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n3), WT_OK);
+    wt_chain_market(&back, &mech, &k);
+    assert_int_equal(mech, 0);
+    assert_int_equal(k, 250000);
+    assert_int_equal(wt_chain_params_encode(again, sizeof again, &back), n3);
+    assert_memory_equal(buf, again, n3);
+    /* pay-as-bid with time-of-use tariffs beside it */
+    tou_params(&p);
+    wt_chain_market_set(&p, 1, 0);
+    n3 = wt_chain_params_encode(buf, sizeof buf, &p);
+    assert_int_equal(wt_chain_params_decode(&back, buf, n3), WT_OK);
+    assert_int_equal(back.market_mechanism, 1);
+    assert_int_equal(back.retail_hour_micro_per_kwh[23], 123 * U);
+    assert_int_not_equal(wt_chain_params_decode(&back, buf, n3 - 1), WT_OK);
+    /* not canonical: the default rules written as custom, k with pay-as-bid,
+     * k beyond 1, an unknown mechanism */
+    const char *field;
+    wt_chain_params bad = fx->params;
+    bad.market_custom = 1;
+    bad.market_k_ppm = WT_CHAIN_MARKET_K_PPM_DEFAULT;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    assert_string_equal(field, "market");
+    size_t nb = wt_chain_params_encode(buf, sizeof buf, &bad);
+    assert_int_not_equal(wt_chain_params_decode(&back, buf, nb), WT_OK);
+    bad.market_mechanism = 1;
+    bad.market_k_ppm = 5;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    bad.market_mechanism = 0;
+    bad.market_k_ppm = 1000001;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    bad.market_mechanism = 2;
+    bad.market_k_ppm = 0;
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+    bad = fx->params;
+    bad.market_k_ppm = 7; /* rules without the custom flag */
+    assert_int_equal(wt_chain_params_validate(&bad, &field), WT_ERR_INVALID_ARGUMENT);
+}
+
+/* The settlement clears with the chain's rules. Home 0 asks 80 U, home 1
+ * bids 130 U for 1 kWh in north (fee 5): the bid enters at 125. With k = 0
+ * the price is the ask, 80 U; pay-as-bid, the buyer pays its bid less the
+ * fee to the seller, 125 U, and the fee on top. */
+static void test_market_rules_settlement(void **state)
+{
+    fx_chain *fx = *state;
+    const struct {
+        uint8_t mechanism;
+        uint32_t k_ppm;
+        int64_t p2p_micro;
+    } cases[] = {{0, 0, 80 * U}, {1, 0, 125 * U}, {0, 1000000, 125 * U}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        if (c > 0) { /* a fresh fixture: nonces start again */
+            teardown(state);
+            setup(state);
+            fx = *state;
+        }
+        wt_state_destroy(fx->state);
+        wt_chain_market_set(&fx->params, cases[c].mechanism, cases[c].k_ppm);
+        assert_int_equal(wt_state_create(&fx->state, &fx->params), WT_OK);
+        neighbourhood(fx);
+        standing(fx, &fx->home[0], 1, 80 * U, -1);
+        standing(fx, &fx->home[1], 1, -1, 130 * U);
+        uint64_t n = current_interval(fx);
+        fx->now_ms += FX_INTERVAL_MS;
+        wt_reading e[2];
+        reading(&e[0], "M0", 0, KWH);
+        reading(&e[1], "M1", KWH, 0);
+        readings(fx, n, e, 2);
+        wt_settlement *s = settle(fx, n, c);
+        expect_leg(leg_of(s, WT_LEG_P2P, fx->home[1].pubkey, fx->home[0].pubkey), 1, KWH,
+                   cases[c].p2p_micro);
+        expect_leg(leg_of(s, WT_LEG_GRID_FEE, fx->home[1].pubkey, fx->utility_key.pubkey), 1, KWH,
+                   5 * U);
+        wt_settlement_free(s);
+    }
+}
+
 /* A chain with time-of-use retail: residual import is priced at the hour of
  * the interval's start, in local time. FX_NOW_MS is 08:00 UTC = 17:00 KST. */
 static void test_time_of_use_settlement(void **state)
@@ -1169,6 +1270,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_recomputes_settle, setup, teardown),
         cmocka_unit_test(test_tariffs),
         cmocka_unit_test_setup_teardown(test_params_tariffs_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_params_market_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_market_rules_settlement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_of_use_settlement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_params_tiers_codec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tiered_settlement, setup, teardown),

@@ -38,12 +38,12 @@ static int teardown(void **state)
 /* Run wattle with up to 8 arguments (NULL-terminated list). */
 static void wattle_run(run_result *r, const char *stdin_text, const char *a0, ...)
 {
-    char *argv[12];
+    char *argv[16];
     int n = 0;
     argv[n++] = wattle;
     va_list ap;
     va_start(ap, a0);
-    for (const char *a = a0; a != NULL && n < 11; a = va_arg(ap, const char *))
+    for (const char *a = a0; a != NULL && n < 15; a = va_arg(ap, const char *))
         argv[n++] = (char *)a;
     va_end(ap);
     argv[n] = NULL;
@@ -400,6 +400,47 @@ static void test_tx_decode(void **state)
     }
 }
 
+/* chain init's market rules: shown in its summary, in genesis.bin (so two
+ * rules give two chains), and refused when malformed. */
+static void test_chain_init_market(void **state)
+{
+    (void)state;
+    char a[400], b[400], c[400];
+    path_of(a, sizeof a, "chain-k025");
+    path_of(b, sizeof b, "chain-bid");
+    path_of(c, sizeof c, "chain-bad");
+    run_result r;
+    wattle_run(&r, NULL, "chain", "init", "--out", a, "--k", "0.25", "--genesis-time", "1000",
+               "--chain-id", "7", NULL);
+    wt_test_expect_run(&r, 0, "  market     pay-as-clear, k = 0.25\n", NULL);
+    run_result_free(&r);
+    wattle_run(&r, NULL, "chain", "init", "--out", b, "--mechanism", "pay-as-bid", "--genesis-time",
+               "1000", "--chain-id", "7", NULL);
+    wt_test_expect_run(&r, 0, "  market     pay-as-bid\n", NULL);
+    run_result_free(&r);
+    char pa[450], pb[450];
+    snprintf(pa, sizeof pa, "%s/genesis.bin", a);
+    snprintf(pb, sizeof pb, "%s/genesis.bin", b);
+    size_t la, lb;
+    char *ga = wt_test_read_file(pa, &la), *gb = wt_test_read_file(pb, &lb);
+    assert_non_null(ga);
+    assert_non_null(gb);
+    assert_int_equal(ga[0], 3); /* params version 3: the market section */
+    assert_int_equal(gb[0], 3);
+    free(ga);
+    free(gb);
+    wattle_run(&r, NULL, "chain", "init", "--out", c, "--mechanism", "auction", NULL);
+    wt_test_expect_run(&r, 2, NULL, "--mechanism must be pay-as-clear or pay-as-bid");
+    run_result_free(&r);
+    wattle_run(&r, NULL, "chain", "init", "--out", c, "--k", "1.5", NULL);
+    wt_test_expect_run(&r, 2, NULL, "--k must be a number in [0, 1]");
+    run_result_free(&r);
+    wattle_run(&r, NULL, "chain", "init", "--out", c, "--mechanism", "pay-as-bid", "--k", "0.1",
+               NULL);
+    wt_test_expect_run(&r, 2, NULL, "--k applies to pay-as-clear only");
+    run_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -415,6 +456,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_permissions),
         cmocka_unit_test(test_encrypted_key),
         cmocka_unit_test(test_tx_decode),
+        cmocka_unit_test(test_chain_init_market),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,6 +26,8 @@ static const char chain_usage[] =
     "  --retail U          retail tariff for residual import, U-Coin per kWh (default 150)\n"
     "  --feed-in U         feed-in tariff for residual export, U-Coin per kWh (default 60)\n"
     "  --ceiling U         highest price an order may carry, U-Coin per kWh (default 1000)\n"
+    "  --mechanism M       how each interval clears: pay-as-clear (default) or pay-as-bid\n"
+    "  --k K               pay-as-clear's k in [0, 1], up to 6 decimals (default 0.5)\n"
     "  --chain-id N        32-bit chain id (default: random), so transactions of one\n"
     "                      chain can never replay on another\n"
     "  --genesis-time MS   genesis time, Unix ms (default: now)\n";
@@ -155,10 +157,11 @@ static bool write_file(const char *path, const void *data, size_t len)
 
 static int chain_init(int argc, char **argv)
 {
-    wt_cli_option opts[] = {{"out", false, NULL},      {"interval-ms", false, NULL},
-                            {"zones", false, NULL},    {"retail", false, NULL},
-                            {"feed-in", false, NULL},  {"ceiling", false, NULL},
-                            {"chain-id", false, NULL}, {"genesis-time", false, NULL}};
+    wt_cli_option opts[] = {{"out", false, NULL},       {"interval-ms", false, NULL},
+                            {"zones", false, NULL},     {"retail", false, NULL},
+                            {"feed-in", false, NULL},   {"ceiling", false, NULL},
+                            {"chain-id", false, NULL},  {"genesis-time", false, NULL},
+                            {"mechanism", false, NULL}, {"k", false, NULL}};
     const size_t n_opts = sizeof opts / sizeof opts[0];
     const char *pos[1];
     size_t n_pos;
@@ -198,6 +201,33 @@ static int chain_init(int argc, char **argv)
     if ((v = wt_cli_value(opts, n_opts, "ceiling")) != NULL &&
         !parse_price(&p.price_ceiling_micro_per_kwh, v, "ceiling"))
         return 2;
+    uint8_t mechanism = 0;
+    int64_t k_ppm = WT_CHAIN_MARKET_K_PPM_DEFAULT;
+    if ((v = wt_cli_value(opts, n_opts, "mechanism")) != NULL) {
+        if (strcmp(v, "pay-as-bid") == 0) {
+            mechanism = 1;
+            k_ppm = 0;
+        } else if (strcmp(v, "pay-as-clear") != 0) {
+            fprintf(stderr,
+                    "wattle chain init: --mechanism must be pay-as-clear or pay-as-bid, not '%s'\n",
+                    v);
+            return 2;
+        }
+    }
+    if ((v = wt_cli_value(opts, n_opts, "k")) != NULL) {
+        if (mechanism == 1) {
+            fprintf(stderr, "wattle chain init: --k applies to pay-as-clear only\n");
+            return 2;
+        }
+        if (wt_decimal_parse(&k_ppm, v, 6, false) != WT_OK || k_ppm > 1000000) {
+            fprintf(stderr,
+                    "wattle chain init: --k must be a number in [0, 1] with at most 6 decimals, "
+                    "not '%s'\n",
+                    v);
+            return 2;
+        }
+    }
+    wt_chain_market_set(&p, mechanism, (uint32_t)k_ppm);
     if ((v = wt_cli_value(opts, n_opts, "chain-id")) != NULL) {
         int64_t id;
         if (wt_decimal_parse(&id, v, 0, false) != WT_OK || id > UINT32_MAX) {
@@ -290,6 +320,13 @@ static int chain_init(int argc, char **argv)
     printf("  retail     %s U/kWh\n", price);
     wt_decimal_format(price, sizeof price, p.feed_in_micro_per_kwh, 6);
     printf("  feed-in    %s U/kWh\n", price);
+    if (mechanism == 1) {
+        printf("  market     pay-as-bid\n");
+    } else {
+        char k_text[32];
+        wt_decimal_format(k_text, sizeof k_text, k_ppm, 6);
+        printf("  market     pay-as-clear, k = %s\n", k_text);
+    }
     for (uint16_t z = 0; z < p.zones_count; z++) {
         wt_decimal_format(price, sizeof price, p.zones[z].fee_micro_per_kwh, 6);
         printf("  zone       %s (grid fee %s U/kWh%s%s)\n", p.zones[z].name, price,
