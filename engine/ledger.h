@@ -157,6 +157,11 @@ void wt_state_totals_get(wt_state_totals *totals, const wt_state *state);
  * once). Two states with the same records have the same hash, whatever
  * order built them. Not const: it folds the pending account changes in. */
 void wt_state_hash(uint8_t out[32], wt_state *state);
+/* Stop maintaining the state hash for good: the transition stays the same
+ * but skips the LtHash updates, which cost more than the rest of a metered
+ * interval. For the simulator's fast mode, which never seals a block;
+ * wt_state_hash must not be called afterwards (asserted). */
+void wt_state_hashing_off(wt_state *state);
 
 /* Every account, in no particular order (for the store and the auditor).
  * The visit returns false to stop. */

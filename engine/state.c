@@ -97,6 +97,7 @@ struct wt_state {
      * the stale list; the rarer records go in as they change. */
     wt_lthash hash;
     rec_bytes hashed_totals; /* the totals record as the hash holds it */
+    bool hashing;            /* false after wt_state_hashing_off */
 };
 
 /* ------------------------------------------------------------------ vecs */
@@ -259,11 +260,13 @@ static void totals_bytes(rec_bytes *r, const wt_state *s)
 
 static void hash_add(wt_state *s, const rec_bytes *r)
 {
-    wt_lthash_add(&s->hash, r->bytes, r->len);
+    if (s->hashing)
+        wt_lthash_add(&s->hash, r->bytes, r->len);
 }
 static void hash_remove(wt_state *s, const rec_bytes *r)
 {
-    wt_lthash_remove(&s->hash, r->bytes, r->len);
+    if (s->hashing)
+        wt_lthash_remove(&s->hash, r->bytes, r->len);
 }
 
 /* ------------------------------------------------------------- lookups */
@@ -379,7 +382,7 @@ static void account_end(wt_state *s, account_rec *a)
         ((uint32_t *)s->dirty.items)[s->dirty.count++] =
             (uint32_t)(a - (account_rec *)s->accounts.items);
     }
-    if (!a->stale) {
+    if (!a->stale && s->hashing) {
         WT_ASSERT(s->stale.count < s->stale.cap);
         a->stale = true;
         ((uint32_t *)s->stale.items)[s->stale.count++] =
@@ -432,6 +435,7 @@ wt_err wt_state_create(wt_state **out, const wt_chain_params *params)
         wt_map_init(maps[i]);
     wt_map_init(&s->usage_index);
     wt_lthash_init(&s->hash);
+    s->hashing = true;
     totals_bytes(&s->hashed_totals, s);
     hash_add(s, &s->hashed_totals);
     err = table_reserve(&s->account_index, &s->accounts, sizeof(account_rec), 3);
@@ -520,8 +524,15 @@ void wt_state_dirty_clear(wt_state *s)
     s->dirty.count = 0;
 }
 
+void wt_state_hashing_off(wt_state *s)
+{
+    s->hashing = false;
+    s->stale.count = 0;
+}
+
 void wt_state_hash(uint8_t out[32], wt_state *s)
 {
+    WT_ASSERT(s->hashing); /* wt_state_hashing_off: nothing asks for it then */
     hash_flush(s);
     wt_lthash_digest(out, &s->hash);
 }
