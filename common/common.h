@@ -261,6 +261,22 @@ static inline uint64_t wt_get_be64(const uint8_t *p)
     return v;
 }
 
+/* ---------------------------------------------------------- civil time */
+
+/* A UTC date and time of the proleptic Gregorian calendar. */
+typedef struct {
+    int year, month, day;     /* month 1..12, day 1..31 */
+    int hour, minute, second; /* 0..23, 0..59, 0..59 */
+    int weekday;              /* 0 Monday .. 6 Sunday */
+    int yday;                 /* day of the year, 0 = 1 January */
+} wt_civil;
+
+/* Unix ms of a UTC date and time (years 1970..9999); false, and *t_ms 0,
+ * for a date or time that does not exist (30 February, hour 24, ...). */
+bool wt_civil_to_ms(int64_t *t_ms, int year, int month, int day, int hour, int minute, int second);
+/* The UTC date and time of t_ms (milliseconds dropped). */
+void wt_civil_from_ms(wt_civil *civil, int64_t t_ms);
+
 /* ------------------------------------------------------- time (platform) */
 
 /* Unix time in ms, UTC. Reads the real clock: not for the pure core. */

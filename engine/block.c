@@ -280,20 +280,6 @@ bad:
     return WT_ERR_BAD_REQUEST;
 }
 
-/* Days since 1970-01-01 to a civil (proleptic Gregorian) year and month:
- * the well-known days-to-civil conversion over 400-year eras. */
-static void civil_from_days(int64_t days, int64_t *year, unsigned *month)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;                                   /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
-    *month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *year = yoe + era * 400 + (*month <= 2 ? 1 : 0);
-}
-
 uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval)
 {
     /* a chain's intervals start at >= 0 ms and < 2^63 ms by construction */
@@ -301,12 +287,9 @@ uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval)
     if (interval <= (uint64_t)INT64_MAX &&
         wt_mul_i64(&start_ms, (int64_t)interval, params->interval_ms) != WT_OK)
         start_ms = INT64_MAX - DAY_MS;
-    int64_t local_ms = start_ms + params->tariff_utc_offset_ms; /* |offset| < 1 day */
-    int64_t days = local_ms >= 0 ? local_ms / DAY_MS : (local_ms - DAY_MS + 1) / DAY_MS;
-    int64_t year;
-    unsigned month;
-    civil_from_days(days, &year, &month);
-    return (uint32_t)(year * 12 + (int64_t)month - 1);
+    wt_civil c;
+    wt_civil_from_ms(&c, start_ms + params->tariff_utc_offset_ms); /* |offset| < 1 day */
+    return (uint32_t)(c.year * 12 + c.month - 1);
 }
 
 uint16_t wt_chain_zone_find(const wt_chain_params *params, const char *name)

@@ -68,7 +68,7 @@ static header_match header_at(const uint8_t *buf, size_t buf_len, size_t i)
 static int last_sunday(int year, int month, int days_in_month)
 {
     int64_t t;
-    bool ok = wt_meter_civil_to_ms(&t, year, month, days_in_month, 0, 0, 0);
+    bool ok = wt_civil_to_ms(&t, year, month, days_in_month, 0, 0, 0);
     WT_ASSERT(ok);
     int64_t days = t / 86400000;
     int weekday = (int)((days + 4) % 7); /* 1970-01-01 was a Thursday; 0 = Sunday */
@@ -81,13 +81,13 @@ static bool cet_to_ms(int64_t *t_ms, int year, int month, int day, int hour, int
                       char dst)
 {
     int64_t local;
-    if (!wt_meter_civil_to_ms(&local, year, month, day, hour, minute, second))
+    if (!wt_civil_to_ms(&local, year, month, day, hour, minute, second))
         return false;
     bool summer = dst == 'S';
     if (dst == 0) {
         int64_t start, end;
-        wt_meter_civil_to_ms(&start, year, 3, last_sunday(year, 3, 31), 1, 0, 0);
-        wt_meter_civil_to_ms(&end, year, 10, last_sunday(year, 10, 31), 1, 0, 0);
+        wt_civil_to_ms(&start, year, 3, last_sunday(year, 3, 31), 1, 0, 0);
+        wt_civil_to_ms(&end, year, 10, last_sunday(year, 10, 31), 1, 0, 0);
         int64_t winter_utc = local - 3600000;
         summer = winter_utc >= start && winter_utc < end;
     }

@@ -31,10 +31,6 @@ uint16_t wt_crc16_arc_update(uint16_t crc, const uint8_t *data, size_t data_len)
  * SML. Call with crc = 0xFFFF first and xor the final value with 0xFFFF. */
 uint16_t wt_crc16_x25_update(uint16_t crc, const uint8_t *data, size_t data_len);
 
-/* Unix ms of a UTC civil time; false when it is not a real date and time. */
-bool wt_meter_civil_to_ms(int64_t *t_ms, int year, int month, int day, int hour, int minute,
-                          int second);
-
 /* Scale an integer mantissa by 10^exp10 (truncating toward zero for a
  * negative exp10); WT_ERR_OVERFLOW out of int64. */
 wt_err wt_meter_scale_i64(int64_t *out, int64_t mantissa, int exp10);

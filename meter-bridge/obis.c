@@ -345,33 +345,3 @@ uint16_t wt_crc16_x25_update(uint16_t crc, const uint8_t *data, size_t data_len)
         crc = (uint16_t)((crc >> 8) ^ crc_x25_table[(crc ^ data[i]) & 0xffu]);
     return crc;
 }
-
-/* ------------------------------------------------------------ civil time */
-
-static bool is_leap(int year)
-{
-    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-bool wt_meter_civil_to_ms(int64_t *t_ms, int year, int month, int day, int hour, int minute,
-                          int second)
-{
-    *t_ms = 0;
-    static const int8_t month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
-        minute < 0 || minute > 59 || second < 0 || second > 59)
-        return false;
-    int dim = month_days[month - 1] + (month == 2 && is_leap(year) ? 1 : 0);
-    if (day > dim)
-        return false;
-    /* Days from civil (proleptic Gregorian), counted from 1970-01-01. */
-    int y = month <= 2 ? year - 1 : year;
-    int era = y / 400;
-    int yoe = y - era * 400;
-    int mp = (month + 9) % 12;
-    int doy = (153 * mp + 2) / 5 + day - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    *t_ms = ((days * 24 + hour) * 60 + minute) * INT64_C(60000) + (int64_t)second * 1000;
-    return true;
-}

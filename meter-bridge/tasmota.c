@@ -414,7 +414,7 @@ static bool iso_time_ms(int64_t *t_ms, const char *s, size_t n)
         return false;
     }
     int64_t t;
-    if (!wt_meter_civil_to_ms(&t, y, mo, d, h, mi, sec))
+    if (!wt_civil_to_ms(&t, y, mo, d, h, mi, sec))
         return false;
     *t_ms = t + frac_ms - offset_min * 60000;
     return true;

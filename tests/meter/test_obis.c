@@ -182,25 +182,6 @@ static void crc_check_values(void **state)
     assert_int_equal(wt_crc16_arc_update(crc, check + 4, 5), 0xBB3D);
 }
 
-static void civil_time(void **state)
-{
-    (void)state;
-    int64_t t;
-    assert_true(wt_meter_civil_to_ms(&t, 1970, 1, 1, 0, 0, 0));
-    assert_int_equal(t, 0);
-    assert_true(wt_meter_civil_to_ms(&t, 2024, 2, 29, 23, 59, 59));
-    assert_int_equal(t, INT64_C(1709251199000));
-    assert_true(wt_meter_civil_to_ms(&t, 2000, 3, 1, 0, 0, 0));
-    assert_int_equal(t, INT64_C(951868800000));
-    assert_false(wt_meter_civil_to_ms(&t, 2023, 2, 29, 0, 0, 0));
-    assert_int_equal(t, 0);
-    assert_false(wt_meter_civil_to_ms(&t, 2100, 2, 29, 0, 0, 0)); /* not a leap year */
-    assert_false(wt_meter_civil_to_ms(&t, 2023, 13, 1, 0, 0, 0));
-    assert_false(wt_meter_civil_to_ms(&t, 2023, 4, 31, 0, 0, 0));
-    assert_false(wt_meter_civil_to_ms(&t, 2023, 1, 1, 24, 0, 0));
-    assert_false(wt_meter_civil_to_ms(&t, 1969, 12, 31, 0, 0, 0));
-}
-
 static wt_meter_reading reading;
 
 static void json_line(void **state)
@@ -284,9 +265,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(obis_forms),          cmocka_unit_test(units),
         cmocka_unit_test(decimal_scale_cases), cmocka_unit_test(decimal_scale_random),
-        cmocka_unit_test(crc_check_values),    cmocka_unit_test(civil_time),
-        cmocka_unit_test(json_line),           cmocka_unit_test(reading_limits),
-        cmocka_unit_test(contract_asserts),
+        cmocka_unit_test(crc_check_values),    cmocka_unit_test(json_line),
+        cmocka_unit_test(reading_limits),      cmocka_unit_test(contract_asserts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
