@@ -78,6 +78,7 @@ typedef struct {
     uint8_t txid[32];  /* zero when the bytes did not decode */
     uint64_t seq;      /* ledger position, when err == WT_OK */
     uint64_t height;   /* the block that holds (or will hold) it */
+    int64_t t_ms;      /* the sequencer's time when it was applied (the stored t_ms) */
     bool duplicate;    /* it was already in the ledger: nothing applied now */
 } wt_submit_result;
 

@@ -315,6 +315,7 @@ static bool find_committed(wt_node *node, wt_submit_result *result, const uint8_
     result->field = NULL;
     result->seq = info.seq;
     result->height = info.height;
+    result->t_ms = info.t_ms;
     result->duplicate = true;
     return true;
 }
@@ -364,6 +365,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
                         res->err = WT_OK;
                         res->seq = b->txs[k].seq;
                         res->height = b->txs[k].height;
+                        res->t_ms = b->txs[k].t_ms;
                         res->duplicate = true;
                         found = true;
                     }
@@ -389,6 +391,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
             res->err = WT_OK;
             res->seq = st.seq;
             res->height = st.height;
+            res->t_ms = st.t_ms;
         }
     }
     account_list accounts = {0};
@@ -415,6 +418,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
                     r->results[i].err = err == WT_ERR_NO_MEMORY ? err : WT_ERR_STORAGE_UNAVAILABLE;
                     r->results[i].seq = 0;
                     r->results[i].height = 0;
+                    r->results[i].t_ms = 0;
                 }
         node->open_count = open_before;
         node->last_seq = seq_before;

@@ -102,6 +102,30 @@ wt_err wt_pos_qr_write_text(FILE *out, const char *text);
  * 8 user units per module). */
 wt_err wt_pos_qr_write_svg(FILE *out, const char *text);
 
+/* ----------------------------------------- merchant reports' calendar */
+
+/*
+ * `wattle-pos report --day YYYY-MM-DD [--utc-offset ±HH:MM]` sums one
+ * calendar day at a fixed offset from UTC (default UTC itself): the day
+ * runs from its local midnight, UTC midnight minus the offset, for exactly
+ * 24 hours (a fixed offset has no daylight saving). A transaction belongs
+ * to the day by the node's time of its commit.
+ */
+#define WT_POS_UTC_OFFSET_MAX_S (18 * 3600) /* ±18:00, as ISO 8601 offsets in use */
+#define WT_POS_TIME_CHARS       32          /* "2026-11-24T09:15:02.123+09:00:00" */
+
+/* "+HH:MM", "-HH:MM", "+HH:MM:SS" (seconds, as POSIX TZ offsets allow) or
+ * "Z", at most ±18:00, into seconds east of UTC. WT_ERR_INVALID_ARGUMENT
+ * (zeroed) otherwise. */
+wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text);
+/* The day "YYYY-MM-DD" (a real Gregorian date, year 1970 or later) at
+ * offset_s: [*start_ms, *end_ms) in Unix ms. WT_ERR_INVALID_ARGUMENT
+ * (zeroed) for another text or an offset beyond ±18:00. */
+wt_err wt_pos_day_range(int64_t *start_ms, int64_t *end_ms, const char *day, int32_t offset_s);
+/* t_ms as ISO 8601 local time at offset_s: "2026-11-24T09:15:02.123+09:00"
+ * ("…Z" at offset 0, "+HH:MM:SS" when the offset has seconds). */
+void wt_pos_time_format(char out[WT_POS_TIME_CHARS + 1], int64_t t_ms, int32_t offset_s);
+
 /* ------------------------------------------- MDB cashless device (pure) */
 
 /*

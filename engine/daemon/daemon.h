@@ -112,27 +112,69 @@ void wt_metrics_observe(_Atomic uint64_t *buckets, _Atomic uint64_t *count,
                         _Atomic uint64_t *sum_us, int64_t elapsed_us);
 void wt_metrics_results(wt_metrics *m, const wt_submit_result *results, size_t count);
 
-/* -------------------------------------------------- recent txs per account */
+/* ------------------------------------------------ account history index */
 
-#define WT_ACCT_RECENT   20     /* recent transactions listed per account */
-#define WT_ACCT_FILL_TXS 200000 /* how far back the index looks at start */
+/*
+ * Every committed transaction under every account it touches (the sender;
+ * a transfer's or mint's receiver; each settle leg's payer and payee; a
+ * REGISTER's meter owner and gateway, gateway, merchant or role holder), in
+ * ledger (seq) order, with the sequencer's time of each (the stored t_ms),
+ * and each merchant's registered name (from its latest REGISTER merchant).
+ * Built in memory from the whole store at start (wt_acct_index_fill), so it
+ * is complete after any restart, and kept current as transactions commit.
+ * About 16 bytes per (account, transaction) pair. Thread-safe.
+ */
+#define WT_ACCT_RECENT        20   /* transactions listed by GET /v1/accounts/{a} */
+#define WT_ACCT_HISTORY_LIMIT 1000 /* the most GET /v1/accounts/{a}/txs lists at once */
 
 typedef struct wt_acct_index wt_acct_index;
 typedef struct {
     uint64_t seq;
-    uint8_t type;
-} wt_acct_recent;
+    int64_t t_ms;
+    uint8_t type; /* wt_tx_type */
+} wt_acct_tx;
 
 wt_err wt_acct_index_create(wt_acct_index **index);
 void wt_acct_index_destroy(wt_acct_index *index);
-/* Index a committed tx under every account it touches (sender, receiver,
- * settle legs). Thread-safe. */
-void wt_acct_index_add_tx(wt_acct_index *index, const wt_tx *tx, uint64_t seq);
+/* Index a committed tx (seq, applied at t_ms) under every account it
+ * touches. Out of memory marks the index incomplete (wt_acct_index_query
+ * then says so) instead of silently missing a transaction. */
+void wt_acct_index_add_tx(wt_acct_index *index, const wt_tx *tx, uint64_t seq, int64_t t_ms);
 /* The account's recent transactions, newest first; returns the count. */
-size_t wt_acct_index_recent(wt_acct_index *index, wt_acct_recent out[WT_ACCT_RECENT],
+size_t wt_acct_index_recent(wt_acct_index *index, wt_acct_tx out[WT_ACCT_RECENT],
                             const uint8_t key[32]);
-/* Index the last `last_txs` stored transactions (a read-only store handle). */
-wt_err wt_acct_index_fill(wt_acct_index *index, const char *store_path, uint64_t last_txs);
+
+/* Which of an account's transactions to list: seq < before_seq (0: no
+ * bound), from_ms <= t_ms < to_ms. */
+typedef struct {
+    uint64_t before_seq;
+    int64_t from_ms, to_ms; /* INT64_MIN / INT64_MAX: no bound */
+} wt_acct_query;
+
+/* Up to cap (1..WT_ACCT_HISTORY_LIMIT) of the account's transactions that
+ * match q, newest first, into out; *count how many, *more whether further
+ * (older) ones match. Exact also when the sequencer's clock went backwards
+ * (the times of an account's transactions are then not in seq order: such
+ * an account is scanned instead of binary searched). WT_ERR_NO_MEMORY when
+ * the index is incomplete (it ran out of memory: a restart rebuilds it). */
+wt_err wt_acct_index_query(wt_acct_index *index, wt_acct_tx *out, size_t cap, size_t *count,
+                           bool *more, const uint8_t key[32], const wt_acct_query *q);
+
+/* The merchant name of the account's latest REGISTER merchant, NUL-terminated,
+ * into out (WT_MERCHANT_NAME_BYTES_MAX + 1 bytes): false when it has none. */
+bool wt_acct_index_merchant_name(wt_acct_index *index, char out[WT_MERCHANT_NAME_BYTES_MAX + 1],
+                                 const uint8_t key[32]);
+
+/* Index every stored transaction (a read-only store handle of its own). */
+wt_err wt_acct_index_fill(wt_acct_index *index, const char *store_path);
+
+/* GET /v1/accounts/{a}/txs (history.c): the listing of q (limit 1..
+ * WT_ACCT_HISTORY_LIMIT) as its JSON body, from the index and from store
+ * (the calling HTTP thread's read-only handle). NULL with *err set
+ * (WT_ERR_NO_MEMORY; WT_ERR_STORE_CORRUPT: a listed transaction missing
+ * from the store or not decoding) when it cannot be answered. */
+json_t *wt_acct_history_json(wt_acct_index *index, wt_store *store, wt_err *err,
+                             const uint8_t key[32], const wt_acct_query *q, size_t limit);
 
 /* ---------------------------------------------------------------- daemon */
 

@@ -194,8 +194,11 @@ static void get_account(struct wt_http_server *s, struct evhttp_request *req, co
         if (a.roles & role_names[i].bit)
             json_array_append_new(roles, json_string(role_names[i].name));
     json_object_set_new(o, "roles", roles);
+    char name[WT_MERCHANT_NAME_BYTES_MAX + 1];
+    if (wt_acct_index_merchant_name(s->d->accounts, name, key))
+        json_object_set_new(o, "merchant_name", json_string(name));
     /* recent transactions: the daemon's index, details from the store */
-    wt_acct_recent recent[WT_ACCT_RECENT];
+    wt_acct_tx recent[WT_ACCT_RECENT];
     size_t n = wt_acct_index_recent(s->d->accounts, recent, key);
     json_t *newest_first = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -213,6 +216,41 @@ static void get_account(struct wt_http_server *s, struct evhttp_request *req, co
     }
     json_object_set_new(o, "txs", newest_first);
     send_json(req, 200, o);
+}
+
+/* GET /v1/accounts/{a}/txs?from_ms&to_ms&limit&before (history.c) */
+static void get_account_txs(struct wt_http_server *s, struct evhttp_request *req, const char *text,
+                            const struct evkeyvalq *q)
+{
+    uint8_t key[32];
+    wt_err err = wt_pubkey_parse_text(key, text);
+    uint64_t from, to, limit, before;
+    const char *bad = err != WT_OK ? "address" : NULL, *why = NULL;
+    if (bad == NULL && (!query_u64(&from, q, "from_ms", 0) || from > INT64_MAX))
+        bad = "from_ms", why = "from_ms is Unix time in ms, 0 .. 2^63-1";
+    if (bad == NULL && (!query_u64(&to, q, "to_ms", INT64_MAX) || to > INT64_MAX || to <= from))
+        bad = "to_ms", why = "to_ms is Unix time in ms, after from_ms (it is exclusive)";
+    if (bad == NULL &&
+        (!query_u64(&limit, q, "limit", 100) || limit == 0 || limit > WT_ACCT_HISTORY_LIMIT))
+        bad = "limit", why = "limit is 1 .. 1000 (default 100)";
+    if (bad == NULL &&
+        (!query_u64(&before, q, "before", 0) || (before == 0 && query_get(q, "before") != NULL)))
+        bad = "before", why = "before is a seq >= 1 (a page's next_before)";
+    if (bad != NULL) {
+        send_error(s, req, 400, err != WT_OK ? err : WT_ERR_BAD_NUMBER,
+                   why != NULL ? why : "the account is not an address or 64 hex digits", bad);
+        return;
+    }
+    wt_acct_query aq = {.before_seq = before, .from_ms = (int64_t)from, .to_ms = (int64_t)to};
+    json_t *body = wt_acct_history_json(s->d->accounts, s->store, &err, key, &aq, (size_t)limit);
+    if (body == NULL)
+        send_error(s, req, err == WT_ERR_NO_MEMORY ? 503 : 500, err,
+                   err == WT_ERR_NO_MEMORY
+                       ? "the account history index ran out of memory (a restart rebuilds it)"
+                       : NULL,
+                   NULL);
+    else
+        send_json(req, 200, body);
 }
 
 static json_t *tx_json(const uint8_t *raw, size_t raw_len, const uint8_t txid[32])
@@ -857,6 +895,7 @@ static void route(struct evhttp_request *req, void *arg)
     bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
     const char *seg;
     char zone[WT_ZONE_NAME_BYTES_MAX + 8];
+    char account[80]; /* an address (61) or 64 hex digits */
     bool known = true, allowed = get;
     if (strcmp(path, "/v1/txs") == 0) {
         allowed = cmd == EVHTTP_REQ_POST;
@@ -874,6 +913,12 @@ static void route(struct evhttp_request *req, void *arg)
     } else if ((seg = segment_after(path, "/v1/accounts/")) != NULL) {
         if (get)
             get_account(s, req, seg);
+    } else if (strncmp(path, "/v1/accounts/", 13) == 0 && (seg = strchr(path + 13, '/')) &&
+               strcmp(seg, "/txs") == 0) {
+        /* longer than any address: cut, so it is refused as one */
+        snprintf(account, sizeof account, "%.*s", (int)(seg - (path + 13)), path + 13);
+        if (get)
+            get_account_txs(s, req, account, &q);
     } else if ((seg = segment_after(path, "/v1/txs/")) != NULL) {
         if (get)
             get_tx(s, req, seg);

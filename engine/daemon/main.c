@@ -110,7 +110,7 @@ static void publish_accounts(wt_daemon *d, const uint8_t *raw, size_t raw_len,
         return;
     const uint8_t *to = NULL;
     int64_t amount = 0;
-    wt_acct_index_add_tx(d->accounts, &tx, r->seq);
+    wt_acct_index_add_tx(d->accounts, &tx, r->seq, r->t_ms);
     const wt_memo *memo = NULL;
     if (tx.type == WT_TX_TRANSFER) {
         to = tx.body.transfer.to;
@@ -275,7 +275,7 @@ static bool settle_upto(wt_daemon *d, uint64_t upto)
         memcpy(stx.sender, d->params.operator_key, 32);
         stx.body.settle.count = st->legs_count;
         stx.body.settle.legs = st->legs;
-        wt_acct_index_add_tx(d->accounts, &stx, res.seq);
+        wt_acct_index_add_tx(d->accounts, &stx, res.seq, res.t_ms);
         keep_settlement(d, st);
         d->next_settle = n + 1;
     }
@@ -452,7 +452,7 @@ static int run(wt_daemon *d)
     int rc = 0;
     err = wt_acct_index_create(&d->accounts);
     if (err == WT_OK)
-        err = wt_acct_index_fill(d->accounts, d->store_path, WT_ACCT_FILL_TXS);
+        err = wt_acct_index_fill(d->accounts, d->store_path);
     if (err == WT_OK)
         err = wt_nng_start(d);
     if (err == WT_OK)

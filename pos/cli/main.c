@@ -81,6 +81,7 @@ typedef struct {
     wt_pos_request req;
     char merchant[WT_ADDRESS_CHARS + 1];
     char id_hex[65];
+    int64_t since_ms; /* poll the node's history from here */
     char seen[SEEN_MAX][65];
     size_t seen_count;
 } waiter;
@@ -137,27 +138,42 @@ static int check_tx(waiter *w, const char *txid)
     return result;
 }
 
-/* Ask the node: the merchant's recent transactions, any not seen yet. */
+/* How far before the request's creation the terminal looks: the node's
+ * clock may be this far behind the terminal's. */
+#define POLL_CLOCK_SLACK_MS (5 * 60 * 1000)
+#define POLL_PAGES_MAX      100
+
+/* Ask the node: the merchant's transactions since the request was made
+ * (GET /v1/accounts/{m}/txs, page by page), any transfer naming the request
+ * and not seen yet. */
 static int poll_node(waiter *w)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/v1/accounts/%s", w->merchant);
-    json_t *account;
-    if (wt_cli_get_json(w->s, &account, path) != 0)
-        return -1; /* printed; the node may come back before the expiry */
-    json_t *txs = json_object_get(account, "txs");
-    size_t i;
-    json_t *t;
+    json_int_t before = 0;
     int result = -1;
-    json_array_foreach(txs, i, t)
-    {
-        if (strcmp(jstr(t, "type"), "transfer") != 0)
-            continue;
-        result = check_tx(w, jstr(t, "txid"));
-        if (result >= 0)
-            break;
+    for (int page = 0; page < POLL_PAGES_MAX && result < 0; page++) {
+        char path[320];
+        int n = snprintf(path, sizeof path, "/v1/accounts/%s/txs?from_ms=%" PRId64 "&limit=1000",
+                         w->merchant, w->since_ms);
+        if (before > 0)
+            snprintf(path + n, sizeof path - (size_t)n, "&before=%lld", (long long)before);
+        json_t *doc;
+        if (wt_cli_get_json(w->s, &doc, path) != 0)
+            return -1; /* printed; the node may come back before the expiry */
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(doc, "txs"), i, t)
+        {
+            if (strcmp(jstr(t, "type"), "transfer") == 0 && strcmp(jstr(t, "ref"), w->id_hex) == 0)
+                result = check_tx(w, jstr(t, "txid"));
+            if (result >= 0)
+                break;
+        }
+        json_int_t next = json_integer_value(json_object_get(doc, "next_before"));
+        json_decref(doc);
+        if (next <= 0 || (before > 0 && next >= before))
+            break; /* the last page (or a malformed cursor) */
+        before = next;
     }
-    json_decref(account);
     return result;
 }
 
@@ -167,8 +183,10 @@ static const char request_usage[] =
     "Makes a payment request with a fresh random request id, prints its URI on a line\n"
     "of its own and its QR code (UTF-8 half blocks; with --qr-out an SVG file instead),\n"
     "then waits for the payment: the engine's acct/<merchant> events over nng, and the\n"
-    "node's account history every --poll-ms (and whenever the events are silent), so a\n"
-    "dropped event never loses a payment. The payment must be a transfer to the\n"
+    "node's account history since the request (page by page) every --poll-ms and\n"
+    "whenever the events are silent, so a dropped event never loses a payment (the\n"
+    "history is read from 5 minutes before the request, for a node whose clock is\n"
+    "behind the terminal's). The payment must be a transfer to the\n"
     "merchant naming the request, of EXACTLY the amount (one that pays another amount\n"
     "is reported and not accepted). Prints a receipt with the txid and exits 0, or\n"
     "exits 1 when the request expires unpaid.\n\n"
@@ -282,7 +300,8 @@ static int cmd_request(int argc, char **argv)
         goto done;
     }
     wt_hex_encode(w.id_hex, w.req.request_id, 32);
-    w.req.expires_ms = wt_now_ms() + expires_ms;
+    w.since_ms = wt_now_ms() - POLL_CLOCK_SLACK_MS;
+    w.req.expires_ms = w.since_ms + POLL_CLOCK_SLACK_MS + expires_ms;
     char uri[WT_POS_URI_CHARS_MAX + 1];
     wt_err err = wt_pos_uri_format(uri, sizeof uri, &w.req);
     WT_ASSERT(err == WT_OK);
@@ -445,33 +464,25 @@ done:
 
 static const char report_usage[] =
     "usage: wattle-pos report --day YYYY-MM-DD (--key MERCHANT.key | --merchant ADDR)\n"
-    "                         [--csv] [options]\n\n"
+    "                         [--utc-offset ±HH:MM] [--csv] [options]\n\n"
     "The merchant's sales (transfers received), refunds (refund_of transfers sent) and\n"
-    "net for one UTC day, from the node's account history (a transaction's time is its\n"
-    "block's). A table, or with --csv one line per transaction under the header\n"
+    "net for one calendar day, from the node's account history\n"
+    "(GET /v1/accounts/ADDR/txs, read page by page, so every transaction of the day is\n"
+    "counted however many there are). A transaction's time is when the node committed\n"
+    "it. The day is a UTC day unless --utc-offset says otherwise: with +09:00 it runs\n"
+    "from 15:00 UTC of the day before for 24 hours. A table (times at that offset), or\n"
+    "with --csv one line per transaction, oldest first, under the header\n"
     "  time_utc,txid,kind,amount_micro,counterparty,memo\n"
-    "and then the totals as lines of kind total_sales, total_refunds and net.\n"
-    "The node lists an account's most recent transactions only; when the day reaches\n"
-    "further back than that list, a warning says the report is incomplete.\n\n"
-    "options:\n" WT_CLI_NODE_HELP "\nexit status: 0 printed, 1 node unreachable, 2 usage.\n";
+    "and then the totals as lines of kind total_sales, total_refunds and net.\n\n"
+    "options:\n"
+    "  --day YYYY-MM-DD    the calendar day\n"
+    "  --utc-offset OFF    the day's offset from UTC: +HH:MM, -HH:MM, +HH:MM:SS or Z\n"
+    "                      (default Z, UTC; a fixed offset: no daylight saving)\n"
+    "  --csv               CSV instead of a table\n" WT_CLI_NODE_HELP
+    "\nexit status: 0 printed, 1 node unreachable or a malformed answer, 2 usage.\n";
 
-/* "2026-11-24" → the Unix ms of its UTC midnight. */
-static bool day_parse(int64_t *start_ms, const char *text)
-{
-    *start_ms = 0;
-    int y, m, d;
-    char tail;
-    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1970 ||
-        m < 1 || m > 12 || d < 1 || d > 31)
-        return false;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-    time_t t = timegm(&tm);
-    struct tm back;
-    if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_mday != d)
-        return false;
-    *start_ms = (int64_t)t * 1000;
-    return true;
-}
+#define REPORT_PAGE  1000    /* the node's largest page */
+#define REPORT_PAGES 1000000 /* a bound on the loop: a billion transactions */
 
 static void csv_text(const char *t)
 {
@@ -484,13 +495,57 @@ static void csv_text(const char *t)
     putchar('"');
 }
 
+/* Every transaction of merchant in [from_ms, to_ms), oldest first, into
+ * *all (a JSON array, the caller's). */
+static int history_read(wt_cli_session *s, json_t **all, const char *merchant, int64_t from_ms,
+                        int64_t to_ms)
+{
+    *all = json_array();
+    json_t *newest_first = json_array();
+    json_int_t before = 0;
+    int status = 0;
+    for (size_t page = 0; page < REPORT_PAGES; page++) {
+        char path[320];
+        int n = snprintf(path, sizeof path,
+                         "/v1/accounts/%s/txs?from_ms=%" PRId64 "&to_ms=%" PRId64 "&limit=%d",
+                         merchant, from_ms, to_ms, REPORT_PAGE);
+        if (before > 0)
+            snprintf(path + n, sizeof path - (size_t)n, "&before=%lld", (long long)before);
+        json_t *doc;
+        status = wt_cli_get_json(s, &doc, path);
+        if (status != 0)
+            break;
+        json_t *txs = json_object_get(doc, "txs"), *next = json_object_get(doc, "next_before");
+        json_array_extend(newest_first, txs);
+        json_int_t next_before = json_integer_value(next);
+        bool last = json_is_null(next);
+        bool malformed =
+            !json_is_array(txs) || (!last && (!json_is_integer(next) || next_before <= 0 ||
+                                              (before > 0 && next_before >= before)));
+        json_decref(doc);
+        if (malformed) {
+            fprintf(stderr,
+                    "wattle pos report: bad_json: the node's history page %zu of %s is "
+                    "malformed (txs, next_before)\n",
+                    page, merchant);
+            status = 1;
+            break;
+        }
+        if (last)
+            break;
+        before = next_before;
+    }
+    for (size_t i = json_array_size(newest_first); i-- > 0;)
+        json_array_append(*all, json_array_get(newest_first, i));
+    json_decref(newest_first);
+    return status;
+}
+
 static int cmd_report(int argc, char **argv)
 {
-    wt_cli_option opts[] = {{"key", false, NULL},
-                            {"merchant", false, NULL},
-                            {"day", false, NULL},
-                            {"csv", true, NULL},
-                            WT_CLI_NODE_OPTIONS};
+    wt_cli_option opts[] = {{"key", false, NULL}, {"merchant", false, NULL},
+                            {"day", false, NULL}, {"utc-offset", false, NULL},
+                            {"csv", true, NULL},  WT_CLI_NODE_OPTIONS};
     const size_t n = sizeof opts / sizeof opts[0];
     wt_cli_session s;
     size_t npos;
@@ -498,91 +553,75 @@ static int cmd_report(int argc, char **argv)
         wt_cli_begin(&s, CMD_REPORT, report_usage, argc, argv, opts, n, NULL, 0, &npos, false);
     if (status >= 0)
         return status;
-    json_t *account = NULL;
+    json_t *txs = NULL;
     uint8_t key[32];
     status = merchant_key(key, CMD_REPORT, wt_cli_value(opts, n, "key"),
                           wt_cli_value(opts, n, "merchant"));
     if (status != 0)
         goto done;
-    int64_t day_ms;
+    status = 2;
+    int32_t offset_s = 0;
+    const char *offset = wt_cli_value(opts, n, "utc-offset");
+    if (offset != NULL && wt_pos_utc_offset_parse(&offset_s, offset) != WT_OK) {
+        fprintf(stderr,
+                "wattle pos report: --utc-offset must be +HH:MM, -HH:MM, +HH:MM:SS or Z, at most "
+                "18 hours, not '%s'\n",
+                offset);
+        goto done;
+    }
+    int64_t from_ms, to_ms;
     const char *day = wt_cli_value(opts, n, "day");
-    if (day == NULL || !day_parse(&day_ms, day)) {
-        fprintf(stderr, "wattle pos report: --day YYYY-MM-DD (a UTC calendar day) is required\n");
-        status = 2;
+    if (day == NULL || wt_pos_day_range(&from_ms, &to_ms, day, offset_s) != WT_OK) {
+        fprintf(stderr, "wattle pos report: --day YYYY-MM-DD (a calendar day) is required\n");
         goto done;
     }
     bool csv = wt_cli_value(opts, n, "csv") != NULL;
-    char merchant[WT_ADDRESS_CHARS + 1], path[160];
+    char merchant[WT_ADDRESS_CHARS + 1], zone[WT_POS_TIME_CHARS + 1];
     wt_address_encode(merchant, key);
-    snprintf(path, sizeof path, "/v1/accounts/%s", merchant);
-    status = wt_cli_get_json(&s, &account, path);
+    status = history_read(&s, &txs, merchant, from_ms, to_ms);
     if (status != 0)
         goto done;
-    json_t *txs = json_object_get(account, "txs");
-    int64_t sales = 0, refunds = 0, sales_n = 0, refunds_n = 0, oldest_ms = INT64_MAX;
+    int64_t sales = 0, refunds = 0, sales_n = 0, refunds_n = 0;
+    wt_pos_time_format(zone, from_ms, offset_s);
     if (csv)
         printf("time_utc,txid,kind,amount_micro,counterparty,memo\n");
     else
-        printf("report of %s for %s (UTC)\n%-24s  %-16s  %-6s  %16s  %s\n", merchant, day, "time",
-               "txid", "kind", "U", "counterparty / memo");
-    size_t count = json_array_size(txs);
-    for (size_t i = count; i-- > 0;) { /* oldest first */
-        const json_t *t = json_array_get(txs, i);
-        json_t *doc = NULL, *block = NULL;
-        const json_t *tx;
-        const char *txid = jstr(t, "txid");
-        if (tx_get(&s, &doc, &tx, txid) != 0 || tx == NULL) {
-            json_decref(doc);
+        printf("report of %s for %s (from %s)\n%-29s  %-16s  %-6s  %16s  %s\n", merchant, day, zone,
+               "time", "txid", "kind", "U", "counterparty / memo");
+    size_t i;
+    json_t *t;
+    json_array_foreach(txs, i, t)
+    {
+        if (strcmp(jstr(t, "type"), "transfer") != 0)
             continue;
+        json_int_t effect = json_integer_value(json_object_get(t, "amount_micro"));
+        bool sale = effect > 0 && strcmp(jstr(t, "to"), merchant) == 0;
+        bool refund = effect < 0 && strcmp(jstr(t, "ref_kind"), "refund_of") == 0;
+        if (!sale && !refund)
+            continue; /* the merchant paying a supplier: neither */
+        int64_t amount = sale ? effect : -effect, time_ms;
+        time_ms = json_integer_value(json_object_get(t, "time_ms"));
+        if (wt_add_i64(sale ? &sales : &refunds, sale ? sales : refunds, amount) != WT_OK) {
+            fprintf(stderr, "wattle pos report: overflow summing the day\n");
+            status = 1;
+            goto done;
         }
-        snprintf(path, sizeof path, "/v1/blocks/%lld",
-                 (long long)json_integer_value(json_object_get(t, "height")));
-        int64_t time_ms = wt_now_ms(); /* a block not sealed yet: now */
-        wt_node_error nerr;
-        char *body;
-        size_t body_len;
-        if (wt_node_get(&s.node, &nerr, &body, &body_len, path) == WT_OK) {
-            block = json_loadb(body, body_len, 0, NULL);
-            free(body);
-            if (json_is_integer(json_object_get(block, "time_ms")))
-                time_ms = json_integer_value(json_object_get(block, "time_ms"));
-        }
-        json_decref(block);
-        if (time_ms < oldest_ms)
-            oldest_ms = time_ms;
-        const char *kind = NULL, *other = NULL;
-        if (strcmp(jstr(tx, "type"), "transfer") == 0 && strcmp(jstr(tx, "to"), merchant) == 0) {
-            kind = "sale";
-            other = jstr(tx, "sender");
-        } else if (strcmp(jstr(tx, "type"), "transfer") == 0 &&
-                   strcmp(jstr(tx, "sender"), merchant) == 0 &&
-                   strcmp(jstr(tx, "ref_kind"), "refund_of") == 0) {
-            kind = "refund";
-            other = jstr(tx, "to");
-        }
-        if (kind != NULL && time_ms >= day_ms && time_ms < day_ms + 86400000) {
-            int64_t amount = json_integer_value(json_object_get(tx, "amount_micro"));
-            bool sale = kind[0] == 's';
-            if (wt_add_i64(sale ? &sales : &refunds, sale ? sales : refunds, amount) != WT_OK) {
-                fprintf(stderr, "wattle pos report: overflow summing the day\n");
-                json_decref(doc);
-                status = 1;
-                goto done;
-            }
-            *(sale ? &sales_n : &refunds_n) += 1;
-            char when[25], u[32];
+        *(sale ? &sales_n : &refunds_n) += 1;
+        const char *kind = sale ? "sale" : "refund", *txid = jstr(t, "txid");
+        const char *other = jstr(t, "counterparty");
+        if (csv) {
+            char when[25];
             wt_time_format_utc(when, time_ms);
+            printf("%s,%s,%s,%" PRId64 ",%s,", when, txid, kind, amount, other);
+            csv_text(jstr(t, "memo"));
+            putchar('\n');
+        } else {
+            char when[WT_POS_TIME_CHARS + 1], u[32];
+            wt_pos_time_format(when, time_ms, offset_s);
             wt_decimal_format(u, sizeof u, amount, 6);
-            if (csv) {
-                printf("%s,%s,%s,%" PRId64 ",%s,", when, txid, kind, amount, other);
-                csv_text(jstr(tx, "memo"));
-                putchar('\n');
-            } else {
-                printf("%-24s  %.16s  %-6s  %16s  %s %s\n", when, txid, kind, u, other,
-                       jstr(tx, "memo"));
-            }
+            printf("%-29s  %.16s  %-6s  %16s  %s %s\n", when, txid, kind, u, other,
+                   jstr(t, "memo"));
         }
-        json_decref(doc);
     }
     int64_t net = 0;
     if (wt_sub_i64(&net, sales, refunds) != WT_OK) {
@@ -602,16 +641,9 @@ static int cmd_report(int argc, char **argv)
                "net       %16s U\n",
                a, sales_n, b, refunds_n, c);
     }
-    /* The node's list is the most recent few: say when the day may go back
-     * further than it. */
-    if (count >= 20 && oldest_ms >= day_ms)
-        fprintf(stderr,
-                "wattle pos report: warning: the node lists only the %zu most recent transactions "
-                "of %s; earlier ones of %s are missing from this report\n",
-                count, merchant, day);
     status = fflush(stdout) == 0 ? 0 : 1;
 done:
-    json_decref(account);
+    json_decref(txs);
     wt_cli_session_close(&s);
     return status;
 }

@@ -170,6 +170,8 @@ static void test_purchase(void **state)
     run_result r;
     run_cmdl(&r, wattle, "pay", "--key", cust_key, t.uri, NULL);
     wt_test_expect_run(&r, 0, "pay       12.5 U (12500000 micro)", NULL);
+    /* to whom: the name registered on the ledger, then the address */
+    wt_test_expect_run(&r, 0, "to        Campus cafe (registered merchant)\naddress   uc1", NULL);
     wt_test_expect_run(&r, 0, shop_addr, NULL);
     wt_test_expect_run(&r, 0, "memo      latte é", NULL);
     txid_of_pay(&r, paid_txid);
@@ -249,6 +251,18 @@ static void test_expired(void **state)
     run_result_free(&r);
     run_cmdl(&r, wattle, "pay", "--key", cust_key, "ucoin:nothing", NULL);
     wt_test_expect_run(&r, 2, NULL, "uri_malformed");
+    run_result_free(&r);
+    /* a request to an address that is not a registered merchant: refused
+     * before anything is signed, naming it */
+    wt_pos_request fake;
+    const char *fake_param;
+    assert_int_equal(wt_pos_uri_parse(&fake, &fake_param, t.uri, strlen(t.uri)), WT_OK);
+    assert_int_equal(wt_pubkey_parse_text(fake.merchant, cust_addr), WT_OK);
+    fake.expires_ms = wt_now_ms() + 60000;
+    assert_int_equal(wt_pos_uri_format(bad, sizeof bad, &fake), WT_OK);
+    run_cmdl(&r, wattle, "pay", "--key", issuer_key, bad, NULL);
+    wt_test_expect_run(&r, 1, NULL, "not_merchant");
+    wt_test_expect_run(&r, 1, NULL, cust_addr);
     run_result_free(&r);
     /* a request for another chain */
     wt_pos_request req;

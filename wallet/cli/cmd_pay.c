@@ -14,16 +14,42 @@
 static const char pay_usage[] =
     "usage: wattle pay --key FILE [options] URI\n\n"
     "Pays a payment request URI (ucoin:ADDRESS?amount=U&req=ID&exp=MS[&memo=TEXT][&chain=N],\n"
-    "as shown by 'wattle-pos request' and its QR code): prints the amount, the merchant,\n"
+    "as shown by 'wattle-pos request' and its QR code): prints the amount, the merchant\n"
+    "(the name the operator registered for its address on the ledger, and the address),\n"
     "the memo and the request, then signs and submits a transfer of exactly that amount\n"
     "that names the request, and prints its txid once committed. The transfer expires\n"
     "with the request, so it can never be committed after the request has expired.\n"
     "Refused: a malformed URI (uri_*), an expired request (request_expired), a request\n"
-    "for another chain (wrong_chain), and one already paid (request_already_paid,\n"
-    "from the ledger).\n\n"
+    "for another chain (wrong_chain), an address that is not a registered merchant\n"
+    "(not_merchant), and one already paid (request_already_paid, from the ledger).\n\n"
     "options:\n" WT_CLI_SIGN_HELP WT_CLI_NODE_HELP
     "\nexit status: 0 paid, 1 refused (expired, already paid, rejected) or node\n"
     "unreachable, 2 malformed input or usage.\n";
+
+/* The merchant's registered name (GET /v1/accounts/{addr} "merchant_name")
+ * into out, as shown on the "to" line; refuses an address that is not a
+ * registered merchant (the ledger would refuse the payment: to). */
+static int merchant_name(wt_cli_session *s, char *out, size_t out_cap, const char *addr)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/accounts/%s", addr);
+    json_t *account;
+    int status = wt_cli_get_json(s, &account, path);
+    if (status != 0)
+        return status;
+    const char *name = json_string_value(json_object_get(account, "merchant_name"));
+    if (name == NULL) {
+        fprintf(stderr,
+                "wattle pay: not_merchant: %s is not a registered merchant (no REGISTER merchant "
+                "names it), so the ledger would refuse the payment; nothing was paid\n",
+                addr);
+        status = 1;
+    } else {
+        snprintf(out, out_cap, "%s (registered merchant)", name);
+    }
+    json_decref(account);
+    return status;
+}
 
 int wt_cli_pay(int argc, char **argv)
 {
@@ -73,13 +99,21 @@ int wt_cli_pay(int argc, char **argv)
     }
     char addr[WT_ADDRESS_CHARS + 1], amount[32], id_hex[65];
     wt_address_encode(addr, req.merchant);
+    /* To whom: the name the operator registered on the ledger for this
+     * address (never a name the request itself could claim). */
+    char to[WT_MERCHANT_NAME_BYTES_MAX + 64] = "(not looked up: --sign-only)";
+    if (!s.sign_only) {
+        status = merchant_name(&s, to, sizeof to, addr);
+        if (status != 0)
+            goto done;
+    }
     err = wt_decimal_format(amount, sizeof amount, req.amount_micro, 6);
     WT_ASSERT(err == WT_OK);
     wt_hex_encode(id_hex, req.request_id, 32);
-    printf("pay       %s U (%" PRId64 " micro)\nto        %s\nmemo      %.*s\n"
+    printf("pay       %s U (%" PRId64 " micro)\nto        %s\naddress   %s\nmemo      %.*s\n"
            "request   %s\nexpires   %s\n",
-           amount, req.amount_micro, addr, (int)req.memo.len, (const char *)req.memo.bytes, id_hex,
-           when);
+           amount, req.amount_micro, to, addr, (int)req.memo.len, (const char *)req.memo.bytes,
+           id_hex, when);
     wt_tx tx;
     wt_tx_init(&tx, WT_TX_TRANSFER);
     memcpy(tx.body.transfer.to, req.merchant, 32);

@@ -1,0 +1,92 @@
+/* report.c — the merchant report's calendar (pos.h), pure: a UTC offset,
+ * the span of one calendar day at that offset, and times written at it. */
+#include "pos.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS 86400000
+
+static bool digits(const char *text, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (text[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text)
+{
+    *offset_s = 0;
+    size_t len = strlen(text);
+    if (len == 1 && (text[0] == 'Z' || text[0] == 'z'))
+        return WT_OK;
+    int h, m, s = 0;
+    if ((len != 6 && len != 9) || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+        !digits(text + 1, 2, &h) || !digits(text + 4, 2, &m) ||
+        (len == 9 && (text[6] != ':' || !digits(text + 7, 2, &s))))
+        return WT_ERR_INVALID_ARGUMENT;
+    int32_t total = h * 3600 + m * 60 + s;
+    if (m > 59 || s > 59 || total > WT_POS_UTC_OFFSET_MAX_S)
+        return WT_ERR_INVALID_ARGUMENT;
+    *offset_s = text[0] == '-' ? -total : total;
+    return WT_OK;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the
+ * usual era arithmetic: 400-year eras of 146,097 days, years starting in
+ * March so that the leap day comes last). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+wt_err wt_pos_day_range(int64_t *start_ms, int64_t *end_ms, const char *day, int32_t offset_s)
+{
+    *start_ms = 0;
+    *end_ms = 0;
+    static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+    if (strlen(day) != 10 || day[4] != '-' || day[7] != '-' || !digits(day, 4, &y) ||
+        !digits(day + 5, 2, &m) || !digits(day + 8, 2, &d) || y < 1970 || m < 1 || m > 12 ||
+        d < 1 || d > month_days[m - 1] + (m == 2 && leap(y)))
+        return WT_ERR_INVALID_ARGUMENT;
+    if (offset_s < -WT_POS_UTC_OFFSET_MAX_S || offset_s > WT_POS_UTC_OFFSET_MAX_S)
+        return WT_ERR_INVALID_ARGUMENT;
+    /* local midnight is UTC midnight minus the offset */
+    *start_ms = days_from_civil(y, m, d) * DAY_MS - (int64_t)offset_s * 1000;
+    *end_ms = *start_ms + DAY_MS;
+    return WT_OK;
+}
+
+void wt_pos_time_format(char out[WT_POS_TIME_CHARS + 1], int64_t t_ms, int32_t offset_s)
+{
+    char utc[25];
+    wt_time_format_utc(utc, t_ms + (int64_t)offset_s * 1000);
+    if (offset_s == 0) {
+        memcpy(out, utc, 25);
+        return;
+    }
+    /* the offset is validated by its callers; bounded here all the same */
+    int64_t a = offset_s < 0 ? -(int64_t)offset_s : offset_s;
+    int h = (int)(a / 3600 % 100), m = (int)(a / 60 % 60), sec = (int)(a % 60);
+    char sign = offset_s < 0 ? '-' : '+';
+    if (sec != 0)
+        snprintf(out, WT_POS_TIME_CHARS + 1, "%.23s%c%02d:%02d:%02d", utc, sign, h, m, sec);
+    else
+        snprintf(out, WT_POS_TIME_CHARS + 1, "%.23s%c%02d:%02d", utc, sign, h, m);
+}
