@@ -1,6 +1,7 @@
 /*
  * pos.h — what the point of sale promises (issue 8): payment request URIs
- * (a strict, pure parser and formatter) and their QR codes.
+ * (a strict, pure parser and formatter) and their QR codes, the merchant
+ * report's calendar, the MDB cashless device and offline acceptance.
  *
  * The payment request URI (a second implementation needs only this text):
  *
@@ -38,7 +39,7 @@
  * Conventions (those of common.h): outputs first, inputs last; outputs zeroed
  * before the first check; bad input gets a precise wt_err (and, where given,
  * the name of the parameter to blame), never an assertion.
- * May use: common, wallet (and libqrencode for the QR codes).
+ * May use: common, wallet (and libqrencode and libpng for the QR codes).
  */
 #ifndef WATTLE_POS_H
 #define WATTLE_POS_H
@@ -101,6 +102,10 @@ wt_err wt_pos_qr_write_text(FILE *out, const char *text);
 /* The same as a standalone SVG document (one path, 4-module quiet zone,
  * 8 user units per module). */
 wt_err wt_pos_qr_write_svg(FILE *out, const char *text);
+/* The same as a PNG image (libpng): 8-bit greyscale, black modules on
+ * white, WT_POS_QR_PNG_PIXELS pixels a module, 4-module quiet zone. */
+#define WT_POS_QR_PNG_PIXELS 8
+wt_err wt_pos_qr_write_png(FILE *out, const char *text);
 
 /* ----------------------------------------- merchant reports' calendar */
 

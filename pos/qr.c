@@ -1,9 +1,11 @@
 /* qr.c — payment request QR codes (libqrencode): on a terminal with UTF-8
- * half blocks, or as an SVG document. */
+ * half blocks, or as an SVG document or a PNG image (libpng). */
 #include "pos.h"
 
 #include <errno.h>
+#include <png.h>
 #include <qrencode.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define QUIET_MODULES 4
@@ -70,5 +72,38 @@ wt_err wt_pos_qr_write_svg(FILE *out, const char *text)
                 ok = ok && fprintf(out, "M%d %dh1v1h-1z", x, y) > 0;
     ok = ok && fputs("\"/>\n</svg>\n", out) >= 0;
     QRcode_free(code);
+    return ok ? WT_OK : WT_ERR_IO;
+}
+
+wt_err wt_pos_qr_write_png(FILE *out, const char *text)
+{
+    QRcode *code;
+    wt_err err = encode(&code, text);
+    if (err != WT_OK)
+        return err;
+    /* 8-bit grey through libpng's simplified API (no setjmp); deflate makes
+     * the uniform blocks small (a few hundred bytes) */
+    int size = code->width + 2 * QUIET_MODULES;
+    size_t side = (size_t)size * WT_POS_QR_PNG_PIXELS;
+    uint8_t *pixels = malloc(side * side);
+    if (pixels == NULL) {
+        QRcode_free(code);
+        return WT_ERR_NO_MEMORY;
+    }
+    for (size_t y = 0; y < side; y++)
+        for (size_t x = 0; x < side; x++)
+            pixels[y * side + x] =
+                dark(code, (int)(x / WT_POS_QR_PNG_PIXELS), (int)(y / WT_POS_QR_PNG_PIXELS)) ? 0x00
+                                                                                             : 0xff;
+    QRcode_free(code);
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)side;
+    image.height = (png_uint_32)side;
+    image.format = PNG_FORMAT_GRAY;
+    int ok = png_image_write_to_stdio(&image, out, 0, pixels, (png_int_32)side, NULL);
+    png_image_free(&image);
+    free(pixels);
     return ok ? WT_OK : WT_ERR_IO;
 }

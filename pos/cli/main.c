@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The node-client library prints "wattle CMD: ..."; these command names make
@@ -179,22 +180,23 @@ static int poll_node(waiter *w)
 
 static const char request_usage[] =
     "usage: wattle-pos request (--key MERCHANT.key | --merchant ADDR) --amount U\n"
-    "                          [--memo TEXT] [--expires D] [--qr-out FILE.svg] [options]\n\n"
+    "                          [--memo TEXT] [--expires D] [--qr-out FILE] [options]\n\n"
     "Makes a payment request with a fresh random request id, prints its URI on a line\n"
-    "of its own and its QR code (UTF-8 half blocks; with --qr-out an SVG file instead),\n"
-    "then waits for the payment: the engine's acct/<merchant> events over nng, and the\n"
-    "node's account history since the request (page by page) every --poll-ms and\n"
-    "whenever the events are silent, so a dropped event never loses a payment (the\n"
-    "history is read from 5 minutes before the request, for a node whose clock is\n"
-    "behind the terminal's). The payment must be a transfer to the\n"
-    "merchant naming the request, of EXACTLY the amount (one that pays another amount\n"
-    "is reported and not accepted). Prints a receipt with the txid and exits 0, or\n"
-    "exits 1 when the request expires unpaid.\n\n"
+    "of its own and its QR code (UTF-8 half blocks; with --qr-out a PNG or SVG file\n"
+    "instead), then waits for the payment: the engine's acct/<merchant> events over\n"
+    "nng, and the node's account history since the request (page by page) every\n"
+    "--poll-ms and whenever the events are silent, so a dropped event never loses a\n"
+    "payment (the history is read from 5 minutes before the request, for a node whose\n"
+    "clock is behind the terminal's). The payment must be a transfer to the merchant\n"
+    "naming the request, of EXACTLY the amount (one that pays another amount is\n"
+    "reported and not accepted). Prints a receipt with the txid and exits 0, or exits\n"
+    "1 when the request expires unpaid.\n\n"
     "options:\n"
     "  --amount U        the price in U-Coin (at most 6 decimals, read exactly)\n"
     "  --memo TEXT       what is sold (at most 64 bytes of UTF-8), carried by the payment\n"
     "  --expires D       seconds or 90s, 10m, 2h (default 120s)\n"
-    "  --qr-out FILE.svg write the QR code as SVG to FILE.svg instead of the terminal\n"
+    "  --qr-out FILE     write the QR code to FILE instead of the terminal: FILE.png (8\n"
+    "                    pixels a module, greyscale) or FILE.svg, by its extension\n"
     "  --no-qr           print no QR code\n"
     "  --events URL      the engine's PUB socket (default $WATTLE_EVENTS, else\n"
     "                    tcp://NODE-HOST:5556)\n"
@@ -254,8 +256,13 @@ static int cmd_request(int argc, char **argv)
     }
     const char *qr_out = wt_cli_value(opts, n, "qr-out");
     size_t qr_len = qr_out != NULL ? strlen(qr_out) : 0;
-    if (qr_out != NULL && (qr_len < 4 || strcmp(qr_out + qr_len - 4, ".svg") != 0)) {
-        fprintf(stderr, "wattle pos request: --qr-out writes SVG only: give a FILE.svg\n");
+    const char *qr_ext = qr_len >= 4 ? qr_out + qr_len - 4 : "";
+    bool qr_png = strcasecmp(qr_ext, ".png") == 0;
+    if (qr_out != NULL && !qr_png && strcasecmp(qr_ext, ".svg") != 0) {
+        fprintf(stderr,
+                "wattle pos request: --qr-out writes PNG or SVG, by the file's "
+                "extension: give a FILE.png or FILE.svg, not '%s'\n",
+                qr_out);
         status = 2;
         goto done;
     }
@@ -330,8 +337,10 @@ static int cmd_request(int argc, char **argv)
     }
     printf("%s\n", uri);
     if (qr_out != NULL) {
-        FILE *f = fopen(qr_out, "w");
-        err = f != NULL ? wt_pos_qr_write_svg(f, uri) : WT_ERR_IO;
+        FILE *f = fopen(qr_out, qr_png ? "wb" : "w");
+        err = f == NULL ? WT_ERR_IO
+              : qr_png  ? wt_pos_qr_write_png(f, uri)
+                        : wt_pos_qr_write_svg(f, uri);
         if (f != NULL && fclose(f) != 0)
             err = WT_ERR_IO;
         if (err != WT_OK) {

@@ -4,10 +4,12 @@
  * `wattle-pos request` (in the background, waiting on events and polls) →
  * `wattle pay URI` → the terminal's receipt; an expired request; a payment of
  * the wrong amount; replayed payments (same request, same signed bytes);
- * partial and excess refunds; the day's report. argv[1] = wattled,
+ * partial and excess refunds; the day's report; the QR code as a PNG
+ * file; the merchant's registered name in `wattle pay`. argv[1] = wattled,
  * argv[2] = wattle, argv[3] = wattle-pos. */
 #include "pos.h"
 #include "proc.h"
+#include "qr_check.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
@@ -93,7 +95,8 @@ static char *slurp(const char *path)
 }
 
 /* Start `wattle-pos request ... ARGS` and wait for its URI line. */
-static void terminal_start(terminal *t, const char *amount, const char *expires, const char *memo)
+static void terminal_start(terminal *t, const char *amount, const char *expires, const char *memo,
+                           const char *qr_out)
 {
     static int count;
     memset(t, 0, sizeof *t);
@@ -106,8 +109,14 @@ static void terminal_start(terminal *t, const char *amount, const char *expires,
         int fe = open(t->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 1);
         dup2(fe, 2);
-        execl(wattle_pos, wattle_pos, "request", "--key", shop_key, "--amount", amount, "--expires",
-              expires, "--memo", memo, "--events", node.pub_url, "--poll-ms", "300", (char *)NULL);
+        if (qr_out != NULL)
+            execl(wattle_pos, wattle_pos, "request", "--key", shop_key, "--amount", amount,
+                  "--expires", expires, "--memo", memo, "--events", node.pub_url, "--poll-ms",
+                  "300", "--qr-out", qr_out, (char *)NULL);
+        else
+            execl(wattle_pos, wattle_pos, "request", "--key", shop_key, "--amount", amount,
+                  "--expires", expires, "--memo", memo, "--events", node.pub_url, "--poll-ms",
+                  "300", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100; i++) {
@@ -164,7 +173,7 @@ static void test_purchase(void **state)
 {
     (void)state;
     terminal t;
-    terminal_start(&t, "12.5", "30s", "latte é");
+    terminal_start(&t, "12.5", "30s", "latte é", NULL);
     assert_non_null(strstr(t.uri, "amount=12.5&req="));
     assert_non_null(strstr(t.uri, "memo=latte%20%C3%A9&chain=4343"));
     run_result r;
@@ -236,10 +245,25 @@ static void test_expired(void **state)
 {
     (void)state;
     terminal t;
-    terminal_start(&t, "1", "1s", "tissues");
+    /* the QR code as a PNG file this time: it decodes to the URI printed */
+    char png_path[400];
+    snprintf(png_path, sizeof png_path, "%s/request.png", tmp);
+    terminal_start(&t, "1", "1s", "tissues", png_path);
     run_result r;
     terminal_wait(&t, &r);
     wt_test_expect_run(&r, 1, NULL, "request_expired");
+    if (strstr(r.out, "\xe2\x96\x88") != NULL)
+        fail_msg("--qr-out FILE.png also drew the code on the terminal");
+    run_result_free(&r);
+    size_t png_len;
+    char *png = wt_test_read_file(png_path, &png_len);
+    assert_non_null(png);
+    qr_check_png((const uint8_t *)png, png_len, t.uri);
+    free(png);
+    /* another extension is refused before anything is asked of the node */
+    run_cmdl(&r, wattle_pos, "request", "--key", shop_key, "--amount", "1", "--qr-out", "code.gif",
+             NULL);
+    wt_test_expect_run(&r, 2, NULL, "FILE.png or FILE.svg");
     run_result_free(&r);
     run_cmdl(&r, wattle, "pay", "--key", cust_key, t.uri, NULL);
     wt_test_expect_run(&r, 1, NULL, "request_expired");
@@ -285,7 +309,7 @@ static void test_wrong_amount(void **state)
 {
     (void)state;
     terminal t;
-    terminal_start(&t, "7", "30s", "snack");
+    terminal_start(&t, "7", "30s", "snack", NULL);
     wt_pos_request req;
     const char *param;
     assert_int_equal(wt_pos_uri_parse(&req, &param, t.uri, strlen(t.uri)), WT_OK);

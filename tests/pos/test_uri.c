@@ -3,6 +3,7 @@
  * rejection with its error code and the parameter it names, the formatter's
  * round trip under seeded random requests, and the QR renderers. */
 #include "pos.h"
+#include "qr_check.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -360,12 +361,25 @@ static void test_qr(void **state)
     assert_non_null(strstr(buf, "</svg>"));
     assert_non_null(strstr(buf, "h1v1h-1z"));
     free(buf);
+    /* PNG: decoded with libpng, module by module as libqrencode's matrix */
+    const char *uris[] = {uri, "ucoin:uc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+                               "?amount=123456.789012&req=3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f"
+                               "3f3f3f3f3f3f3f3f3f3f3f3f3f&exp=1795500000000&memo=Caf%C3%A9"};
+    for (size_t i = 0; i < 2; i++) {
+        f = open_memstream(&buf, &len);
+        assert_int_equal(wt_pos_qr_write_png(f, uris[i]), WT_OK);
+        fclose(f);
+        assert_memory_equal(buf, "\x89PNG\r\n\x1a\n", 8);
+        qr_check_png((const uint8_t *)buf, len, uris[i]);
+        free(buf);
+    }
     /* too long for any QR code */
     char *huge = malloc(8000);
     memset(huge, 'x', 7999);
     huge[7999] = '\0';
     f = open_memstream(&buf, &len);
     assert_int_equal(wt_pos_qr_write_text(f, huge), WT_ERR_INVALID_ARGUMENT);
+    assert_int_equal(wt_pos_qr_write_png(f, huge), WT_ERR_INVALID_ARGUMENT);
     fclose(f);
     free(buf);
     free(huge);
