@@ -1,6 +1,6 @@
 /*
- * ledger.h — the ledger core of the engine room: chain parameters and
- * genesis, the state and its transition, blocks with a Merkle root and an
+ * ledger.h — the ledger core of the engine room: chain parameters (from
+ * wallet.h) and genesis, the state and its transition, blocks with a Merkle root and an
  * incremental state hash. Pure and deterministic: no sockets, no clocks, no
  * files. The daemon, the simulator and `wattle audit` run this same code and
  * get the same bytes.
@@ -32,84 +32,11 @@
 
 /* ------------------------------------------------------- chain params */
 
-#define WT_CHAIN_ZONES_MAX     64
-#define WT_ZONE_NAME_BYTES_MAX 32
-#define WT_CHAIN_ZONE_NONE     UINT16_MAX /* the root zone's parent */
-#define WT_CHAIN_TIERS_MAX     8          /* retail tiers of a tiered tariff */
-_Static_assert(WT_CHAIN_ZONES_MAX < WT_CHAIN_ZONE_NONE, "zone indexes fit u16 with a sentinel");
-
-typedef struct {
-    char name[WT_ZONE_NAME_BYTES_MAX + 1]; /* "campus", "north", NUL-terminated */
-    uint16_t parent;                       /* index of the parent zone, or WT_CHAIN_ZONE_NONE */
-    int64_t fee_micro_per_kwh;             /* grid fee for trades cleared in this zone */
-} wt_chain_zone;
-
-typedef struct {
-    uint32_t chain_id;
-    int64_t genesis_time_ms;
-    int64_t interval_ms; /* market interval, 1,000 .. 900,000 */
-    uint8_t operator_key[32];
-    uint8_t issuer_key[32];
-    uint8_t utility_key[32];
-    int64_t retail_micro_per_kwh;  /* the grid's price for residual import */
-    int64_t feed_in_micro_per_kwh; /* the grid's price for residual export */
-    int64_t price_ceiling_micro_per_kwh;
-    uint16_t zones_count;
-    wt_chain_zone
-        zones[WT_CHAIN_ZONES_MAX]; /* zones[0] is the root; a parent precedes its children */
-    /* Params version 2 (encoded only when a tariff is time of use; all zero
-     * otherwise, and the flat prices above apply): a time-of-use tariff
-     * prices an interval's residual energy at the price of the local hour
-     * (UTC + tariff_utc_offset_ms) in which the interval starts. */
-    uint8_t retail_tariff_kind;            /* WT_CHAIN_TARIFF_FLAT or WT_CHAIN_TARIFF_TIME_OF_USE */
-    uint8_t feed_in_tariff_kind;           /* likewise */
-    int64_t tariff_utc_offset_ms;          /* (-1 day, 1 day); KST is +32,400,000 */
-    int64_t retail_hour_micro_per_kwh[24]; /* 0 .. ceiling; all 0 when flat */
-    int64_t feed_in_hour_micro_per_kwh[24]; /* likewise */
-    /* Progressive monthly tiers (retail only, kind WT_CHAIN_TARIFF_TIERED),
-     * like KEPCO's residential tariff: tier i prices the month's retail
-     * consumption in [up_to[i-1], up_to[i]) (the last tier unbounded, its
-     * up_to 0); the month is the local calendar month of the interval's
-     * start. All zero for other kinds. */
-    uint8_t retail_tiers_count; /* 1 .. WT_CHAIN_TIERS_MAX */
-    int64_t retail_tier_up_to_mwh[WT_CHAIN_TIERS_MAX];
-    int64_t retail_tier_micro_per_kwh[WT_CHAIN_TIERS_MAX];
-    /* Params version 3 (encoded only when market_custom is set): the market
-     * rules the settlement clears with. Without it (all zero) a chain clears
-     * pay-as-clear with k = 0.5 (WT_CHAIN_MARKET_K_PPM_DEFAULT), as every
-     * version 1 and 2 chain does. With it, market_mechanism (0 pay-as-clear,
-     * 1 pay-as-bid, the matcher's wt_mechanism values) and market_k_ppm
-     * (pay-as-clear's k in millionths, 0 .. 1,000,000; 0 for pay-as-bid)
-     * apply; the default rules themselves are not custom (one encoding per
-     * value). Read them through wt_chain_market. */
-    uint8_t market_custom; /* 0 or 1 */
-    uint8_t market_mechanism;
-    uint32_t market_k_ppm;
-} wt_chain_params;
-
-#define WT_CHAIN_MARKET_K_PPM_DEFAULT 500000u
-
-/* The market rules in force: mechanism (wt_mechanism's values) and k_ppm. */
-void wt_chain_market(const wt_chain_params *params, uint8_t *mechanism, uint32_t *k_ppm);
-/* Set the rules, custom only when they are not the default. */
-void wt_chain_market_set(wt_chain_params *params, uint8_t mechanism, uint32_t k_ppm);
-
-#define WT_CHAIN_TARIFF_FLAT        0
-#define WT_CHAIN_TARIFF_TIME_OF_USE 1
-#define WT_CHAIN_TARIFF_TIERED      2 /* retail only */
-
-/* The local calendar month (year * 12 + month - 1) in which interval n
- * starts, local time being UTC + params->tariff_utc_offset_ms. */
-uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval);
-
-/* Check params for internal consistency (zone tree, ranges, distinct keys). */
-wt_err wt_chain_params_validate(const wt_chain_params *params, const char **field);
-/* Canonical binary form of params (the genesis block's payload); returns the
- * byte count, writing nothing when out is NULL. */
-size_t wt_chain_params_encode(uint8_t *out, size_t out_cap, const wt_chain_params *params);
-wt_err wt_chain_params_decode(wt_chain_params *params, const uint8_t *data, size_t data_len);
-/* The zone index of `name`, or WT_CHAIN_ZONE_NONE. */
-uint16_t wt_chain_zone_find(const wt_chain_params *params, const char *name);
+/* The chain parameters (wt_chain_params, WT_CHAIN_*, their validate/encode/
+ * decode, wt_chain_zone_find, wt_chain_month_of, wt_chain_market) live in
+ * the wallet room (wallet.h, wallet/chain.c), so that programs which only
+ * read a chain's genesis.bin need not link this core; they are part of what
+ * ledger.h provides, through the include above. */
 
 /* --------------------------------------------------------------- state */
 

@@ -4,8 +4,6 @@
  */
 #include "bridge.h"
 
-#include "ledger.h"
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,6 @@
  * signing and submitting. */
 #include "client_tx.h"
 #include "client_parse.h"
-#include "ledger.h"
 
 #include <errno.h>
 #include <inttypes.h>
