@@ -123,7 +123,7 @@ wt_err wt_pos_qr_write_png(FILE *out, const char *text);
  * "Z", at most ±18:00, into seconds east of UTC. WT_ERR_INVALID_ARGUMENT
  * (zeroed) otherwise. */
 wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text);
-/* The day "YYYY-MM-DD" (a real Gregorian date, year 1970 or later) at
+/* The day "YYYY-MM-DD" (a real Gregorian date, years 1970..9999) at
  * offset_s: [*start_ms, *end_ms) in Unix ms. WT_ERR_INVALID_ARGUMENT
  * (zeroed) for another text or an offset beyond ±18:00. */
 wt_err wt_pos_day_range(int64_t *start_ms, int64_t *end_ms, const char *day, int32_t offset_s);

@@ -37,38 +37,20 @@ wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text)
     return WT_OK;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the
- * usual era arithmetic: 400-year eras of 146,097 days, years starting in
- * March so that the leap day comes last). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 wt_err wt_pos_day_range(int64_t *start_ms, int64_t *end_ms, const char *day, int32_t offset_s)
 {
     *start_ms = 0;
     *end_ms = 0;
-    static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d;
+    int64_t midnight_ms;
     if (strlen(day) != 10 || day[4] != '-' || day[7] != '-' || !digits(day, 4, &y) ||
-        !digits(day + 5, 2, &m) || !digits(day + 8, 2, &d) || y < 1970 || m < 1 || m > 12 ||
-        d < 1 || d > month_days[m - 1] + (m == 2 && leap(y)))
+        !digits(day + 5, 2, &m) || !digits(day + 8, 2, &d) ||
+        !wt_civil_to_ms(&midnight_ms, y, m, d, 0, 0, 0))
         return WT_ERR_INVALID_ARGUMENT;
     if (offset_s < -WT_POS_UTC_OFFSET_MAX_S || offset_s > WT_POS_UTC_OFFSET_MAX_S)
         return WT_ERR_INVALID_ARGUMENT;
     /* local midnight is UTC midnight minus the offset */
-    *start_ms = days_from_civil(y, m, d) * DAY_MS - (int64_t)offset_s * 1000;
+    *start_ms = midnight_ms - (int64_t)offset_s * 1000;
     *end_ms = *start_ms + DAY_MS;
     return WT_OK;
 }
