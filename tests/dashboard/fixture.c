@@ -11,7 +11,7 @@
 
 #define HTTP_TIMEOUT_MS 10000
 
-static void wattle_ok(dash_fx *f, char *out, size_t out_cap, const char *a0, ...)
+void dash_wattle(dash_fx *f, char *out, size_t out_cap, const char *a0, ...)
 {
     char *argv[40];
     int n = 0;
@@ -35,9 +35,9 @@ static void wattle_ok(dash_fx *f, char *out, size_t out_cap, const char *a0, ...
 static void new_key(dash_fx *f, char *path, char *address, const char *name)
 {
     snprintf(path, WT_PROC_PATH_MAX, "%s/%s.key", f->tmp, name);
-    wattle_ok(f, NULL, 0, "key", "new", "--out", path, NULL);
+    dash_wattle(f, NULL, 0, "key", "new", "--out", path, NULL);
     char out[256];
-    wattle_ok(f, out, sizeof out, "key", "address", path, NULL);
+    dash_wattle(f, out, sizeof out, "key", "address", path, NULL);
     const char *a = strstr(out, "uc1");
     assert_non_null(a);
     memcpy(address, a, WT_ADDRESS_CHARS);
@@ -118,33 +118,33 @@ void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t 
     new_key(f, f->gateway_key, gateway, "gateway");
     new_key(f, cafe_key, f->cafe, "cafe");
     new_key(f, whale_key, f->whale, "whale");
-    wattle_ok(f, NULL, 0, "register", "gateway", "--key", op, "--gateway", gateway, NULL);
-    wattle_ok(f, NULL, 0, "register", "merchant", "--key", op, "--merchant", f->cafe, "--name",
-              "Campus Cafe", NULL);
+    dash_wattle(f, NULL, 0, "register", "gateway", "--key", op, "--gateway", gateway, NULL);
+    dash_wattle(f, NULL, 0, "register", "merchant", "--key", op, "--merchant", f->cafe, "--name",
+                "Campus Cafe", NULL);
     for (int i = 0; i < DASH_HOMES; i++) {
         char name[16], meter[8], sell[16], buy[16];
         snprintf(name, sizeof name, "home%02d", i + 1);
         snprintf(meter, sizeof meter, "M%02d", i + 1);
         new_key(f, f->home_key[i], f->home[i], name);
         const char *zone = is_north(i) ? "north" : "south";
-        wattle_ok(f, NULL, 0, "register", "meter", "--key", op, "--meter", meter, "--owner",
-                  f->home[i], "--zone", zone, "--gateway", gateway, NULL);
-        wattle_ok(f, NULL, 0, "mint", "--key", issuer, "--to", f->home[i], "--amount", "20000",
-                  NULL);
+        dash_wattle(f, NULL, 0, "register", "meter", "--key", op, "--meter", meter, "--owner",
+                    f->home[i], "--zone", zone, "--gateway", gateway, NULL);
+        dash_wattle(f, NULL, 0, "mint", "--key", issuer, "--to", f->home[i], "--amount", "20000",
+                    NULL);
         snprintf(buy, sizeof buy, "%d", 140 + 5 * i);
         if ((i + 1) % 2 == 1) {
             snprintf(sell, sizeof sell, "%d", 80 + 10 * i);
-            wattle_ok(f, NULL, 0, "standing", "--key", f->home_key[i], "--zone", zone, "--sell-min",
-                      sell, "--buy-max", buy, NULL);
+            dash_wattle(f, NULL, 0, "standing", "--key", f->home_key[i], "--zone", zone,
+                        "--sell-min", sell, "--buy-max", buy, NULL);
         } else {
-            wattle_ok(f, NULL, 0, "standing", "--key", f->home_key[i], "--zone", zone, "--buy-max",
-                      buy, NULL);
+            dash_wattle(f, NULL, 0, "standing", "--key", f->home_key[i], "--zone", zone,
+                        "--buy-max", buy, NULL);
         }
     }
     /* 2^53 + 1 micro-U: shown rounded by anything that parses JSON numbers
      * into doubles */
-    wattle_ok(f, NULL, 0, "mint", "--key", issuer, "--to", f->whale, "--amount",
-              "9007199254.740993", NULL);
+    dash_wattle(f, NULL, 0, "mint", "--key", issuer, "--to", f->whale, "--amount",
+                "9007199254.740993", NULL);
 
     /* readings: each interval's, as soon as it has ended (it is settled when
      * the next one closes) */
@@ -155,17 +155,17 @@ void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t 
         snprintf(csv, sizeof csv, "%s/readings-%d.csv", f->tmp, k);
         snprintf(interval, sizeof interval, "%llu", (unsigned long long)n);
         write_readings(f, csv, k);
-        wattle_ok(f, NULL, 0, "readings", "submit", "--key", f->gateway_key, "--interval", interval,
-                  csv, NULL);
+        dash_wattle(f, NULL, 0, "readings", "submit", "--key", f->gateway_key, "--interval",
+                    interval, csv, NULL);
         if (k == 0)
             f->first_reading = n;
         f->last_reading = n;
         if (k == 1)
-            wattle_ok(f, NULL, 0, "send", "--key", f->home_key[2], "--to", f->cafe, "--amount",
-                      "3.5", "--memo", "latte", NULL);
+            dash_wattle(f, NULL, 0, "send", "--key", f->home_key[2], "--to", f->cafe, "--amount",
+                        "3.5", "--memo", "latte", NULL);
         if (k == 2)
-            wattle_ok(f, NULL, 0, "send", "--key", f->home_key[1], "--to", f->home[0], "--amount",
-                      "1.25", "--memo", "thanks for the cake", NULL);
+            dash_wattle(f, NULL, 0, "send", "--key", f->home_key[1], "--to", f->home[0], "--amount",
+                        "1.25", "--memo", "thanks for the cake", NULL);
     }
     /* a transfer the ledger refuses (insufficient_funds): a rejection to count */
     run_result r;

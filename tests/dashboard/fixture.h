@@ -13,6 +13,7 @@
 #include "wallet.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DASH_HOMES 6
@@ -36,6 +37,10 @@ typedef struct {
  * last of them is settled. Fails the test (cmocka) on any error. */
 void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t interval_ms,
                    int intervals, const char *extra_ini);
+/* Run the built `wattle` with the listed arguments (NULL-terminated) against
+ * the daemon; fails the test unless it exits 0. Its standard output goes to
+ * out (out_cap bytes) unless out is NULL. */
+void dash_wattle(dash_fx *f, char *out, size_t out_cap, const char *a0, ...);
 /* Stop wattled cleanly and remove the folder. */
 void dash_fx_stop(dash_fx *f);
 

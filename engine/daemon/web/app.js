@@ -36,6 +36,7 @@
     txCache: new Map(), /* txid -> tx JSON (committed transactions never change) */
     timer: null,
     inflight: false,
+    waiters: [],
   };
 
   /* ------------------------------------------------------------ fetch */
@@ -154,10 +155,9 @@
     const name = z.name;
     const card = el("section", { class: "card", id: "zone-" + name });
     const head = el("div", { class: "zone-head" },
-      el("h2", { text: name + (z.parent !== null ? "" : " (root)") }),
-      el("div", null,
-        el("span", { class: "zone-price", id: "price-" + name, text: "…" }),
-        el("div", { class: "muted", id: "price-sub-" + name })));
+      el("h2", null, name, z.parent !== null ? el("span", { class: "muted", text: " in " + zoneName(z.parent) }) : el("span", { class: "muted", text: " (root)" })),
+      el("div", { class: "zone-price", id: "price-" + name, text: "…" }),
+      el("div", { class: "muted", id: "price-sub-" + name }));
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("class", "chart");
     svg.setAttribute("id", "chart-" + name);
@@ -187,7 +187,7 @@
     if (!svg) return;
     const W = Math.max(svg.clientWidth || 320, 200), H = svg.clientHeight || 170;
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    const padL = 56, padR = 48, padT = 8, padB = 20;
+    const padL = 52, padR = 64, padT = 8, padB = 20;
     const iw = W - padL - padR, ih = H - padT - padB;
     const ivl = num(state.chain.interval_ms);
     const t1 = nowMs;
@@ -231,7 +231,7 @@
       };
       nodes.push(label(X.fixed(pMax, 6, 2), padL - 4, yOf(pMax) + 4, "end"));
       if (pMin !== pMax) nodes.push(label(X.fixed(pMin, 6, 2), padL - 4, yOf(pMin) + 4, "end"));
-      nodes.push(label(X.fixed(vMax, 6, 3), padL + iw + 4, padT + ih - ih * 0.6 + 4, "start"));
+      nodes.push(label(X.fixed(vMax, 6, 3) + " kWh", padL + iw + 2, padT + ih - ih * 0.6 + 4, "start"));
     }
     const tl = (text, x, anchor) => {
       const t = svgEl("text", { x, y: H - 4, "text-anchor": anchor });
@@ -255,7 +255,8 @@
     if (last) {
       price.textContent = X.price(last.price_micro_per_kwh);
       price.dataset.interval = String(last.interval);
-      sub.textContent = `${X.energy(last.volume_mwh)} in ${X.count(last.trades)} trades, interval ${last.interval}`;
+      const trades = X.big(last.trades);
+      sub.textContent = `${X.energy(last.volume_mwh)} in ${X.count(trades)} trade${trades === 1n ? "" : "s"}, interval ${last.interval}`;
     } else {
       price.textContent = "—";
       delete price.dataset.interval;
@@ -330,9 +331,9 @@
       el("tr", null,
         el("td", { text: X.count(b.height) }),
         el("td", { text: timeText(b.time_ms) }),
-        el("td", { text: String(b.interval) }),
+        el("td", { class: "wide", text: String(b.interval) }),
         el("td", { class: "num", text: X.count(b.tx_count) }),
-        el("td", { class: "mono", title: b.hash, text: shortHex(b.hash) })));
+        el("td", { class: "mono wide", title: b.hash, text: shortHex(b.hash) })));
     replaceRows($("blocks"), rows);
   }
 
@@ -529,6 +530,7 @@
     state.timer = null;
     if (state.inflight) return; /* the running poll schedules the next */
     state.inflight = true;
+    const waiting = state.waiters.splice(0); /* satisfied by this poll, which starts now */
     try {
       if (!state.chain) {
         state.chain = await api("/v1/chain");
@@ -560,7 +562,9 @@
     state.inflight = false;
     state.polls++;
     document.documentElement.dataset.polls = String(state.polls);
-    schedule();
+    for (const w of waiting) w();
+    if (state.waiters.length > 0) pollNow();
+    else schedule();
   }
 
   function schedule() {
@@ -572,6 +576,16 @@
     state.timer = null;
     poll();
   }
+
+  /* One full poll that starts after this call; resolves when it is drawn.
+   * (Used by the browser test to read the page "at a moment".) */
+  function refresh() {
+    return new Promise((resolve) => {
+      state.waiters.push(resolve);
+      if (!state.inflight) pollNow();
+    });
+  }
+  window.wattleDashboard = { refresh };
 
   function route() {
     const m = /^#\/account\/([^/]+)$/.exec(location.hash);
