@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define DASH_HOMES 6
 /* 2^53 + 1 micro-U: the smallest amount a double cannot hold */
@@ -41,6 +42,11 @@ void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t 
  * the daemon; fails the test unless it exits 0. Its standard output goes to
  * out (out_cap bytes) unless out is NULL. */
 void dash_wattle(dash_fx *f, char *out, size_t out_cap, const char *a0, ...);
+/* Keep the market running: a child process that submits each interval's
+ * readings as it ends, for `intervals` intervals (errors ignored: a late
+ * one is refused and counted, which is fine for a live page). Returns its
+ * pid; stop it with wt_proc_stop. */
+pid_t dash_fx_feed(dash_fx *f, int intervals);
 /* Stop wattled cleanly and remove the folder. */
 void dash_fx_stop(dash_fx *f);
 

@@ -1,6 +1,7 @@
 /* test_browser.c — the dashboard in headless Chromium (integration): a live
  * neighbourhood (fixture.h) on 2-second intervals like the demo, explicit
- * orders for an interval a few seconds ahead, then browser.js (node +
+ * orders for an interval a few seconds ahead, readings that keep coming
+ * every interval (the page is live while it is checked), then browser.js (node +
  * playwright-core + Debian's chromium) opens the page and checks that the
  * height, each zone's latest clearing price, the audited height, the order
  * book's best bid and ask and two balances (one above 2^53 micro-U) shown
@@ -66,6 +67,9 @@ static void test_dashboard_in_chromium(void **state)
                     "--interval", interval, "--energy-kwh", orders[i].kwh, "--price",
                     orders[i].price, NULL);
 
+    /* the market goes on while the page is looked at */
+    pid_t feeder = dash_fx_feed(&fx, 60);
+
     char log_path[WT_PROC_PATH_MAX + 16];
     snprintf(log_path, sizeof log_path, "%s/browser.log", fx.tmp);
     char *const argv[] = {
@@ -85,9 +89,11 @@ static void test_dashboard_in_chromium(void **state)
     }
     if (pid > 0) {
         wt_proc_stop(&pid, SIGKILL);
+        wt_proc_stop(&feeder, SIGTERM);
         wt_proc_print_file(log_path);
         fail_msg("browser.js did not finish in %d s", NODE_TIMEOUT_S);
     }
+    wt_proc_stop(&feeder, SIGTERM);
     wt_proc_print_file(log_path);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         wt_proc_print_file(fx.d.log_path);
