@@ -12,25 +12,12 @@
 
 #define HTTP_TIMEOUT_MS 10000
 
-void dash_wattle(dash_fx *f, char *out, size_t out_cap, const char *a0, ...)
+void dash_expect_ok(run_result *r, char *out, size_t out_cap)
 {
-    char *argv[40];
-    int n = 0;
-    argv[n++] = (char *)f->wattle;
-    va_list ap;
-    va_start(ap, a0);
-    for (const char *a = a0; a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(n < 39);
-        argv[n++] = (char *)a;
-    }
-    va_end(ap);
-    argv[n] = NULL;
-    run_result r;
-    run_cmd(&r, argv, NULL);
-    wt_test_expect_run(&r, 0, NULL, NULL);
+    wt_test_expect_run(r, 0, NULL, NULL);
     if (out != NULL)
-        snprintf(out, out_cap, "%s", r.out);
-    run_result_free(&r);
+        snprintf(out, out_cap, "%s", r->out);
+    run_result_free(r);
 }
 
 static void new_key(dash_fx *f, char *path, char *address, const char *name)

@@ -10,6 +10,7 @@
 #define WATTLE_TESTS_DASHBOARD_FIXTURE_H
 
 #include "proc.h"
+#include "run_cmd.h"
 #include "wallet.h"
 
 #include <jansson.h>
@@ -41,7 +42,13 @@ void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t 
 /* Run the built `wattle` with the listed arguments (NULL-terminated) against
  * the daemon; fails the test unless it exits 0. Its standard output goes to
  * out (out_cap bytes) unless out is NULL. */
-void dash_wattle(dash_fx *f, char *out, size_t out_cap, const char *a0, ...);
+#define dash_wattle(f, out, out_cap, ...)                                                          \
+    do {                                                                                           \
+        run_result dash_r_;                                                                        \
+        run_cmdl(&dash_r_, (f)->wattle, __VA_ARGS__);                                              \
+        dash_expect_ok(&dash_r_, out, out_cap);                                                    \
+    } while (0)
+void dash_expect_ok(run_result *r, char *out, size_t out_cap);
 /* Keep the market running: a child process that submits each interval's
  * readings as it ends, for `intervals` intervals (errors ignored: a late
  * one is refused and counted, which is fine for a live page). Returns its
