@@ -94,8 +94,19 @@ static bool push_block_txid(audit *a, const uint8_t txid[32])
 }
 
 /* Check block `height` against the transactions applied for it. */
+/* Asked to stop (opts->stop): fail with WT_ERR_UNAVAILABLE and say so. */
+static bool stopped(audit *a, uint64_t height)
+{
+    if (a->opts->stop == NULL || !atomic_load(a->opts->stop))
+        return false;
+    fail(a, WT_ERR_UNAVAILABLE, height, NULL, "stopped before the end (asked to stop)");
+    return true;
+}
+
 static void check_block(audit *a, uint64_t height)
 {
+    if (stopped(a, height))
+        return;
     uint8_t bytes[WT_STORE_HEADER_BYTES_MAX], stored_hash[32], hash[32];
     size_t len;
     wt_err err = wt_store_block_get(a->store, stored_hash, bytes, sizeof bytes, &len, height);
@@ -253,6 +264,8 @@ static void flush_chunk(audit *a)
 static bool visit_tx(void *arg, const wt_store_tx *tx)
 {
     audit *a = arg;
+    if (stopped(a, tx->height))
+        return false;
     if (tx->seq != a->expected_seq) {
         fail(a, WT_ERR_STORE_CORRUPT, tx->height, tx,
              "transaction seq %" PRIu64 " expected: one is missing or out of place",

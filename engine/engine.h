@@ -32,6 +32,7 @@
 #include "store.h"
 #include "wallet.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,6 +145,10 @@ typedef struct {
     unsigned verify_threads;                        /* 0: cores - 1 */
     void (*progress)(void *arg, uint64_t txs_done); /* NULL: quiet */
     void *progress_arg;
+    /* NULL, or a flag another thread may set: the audit then stops at the
+     * next transaction with WT_ERR_UNAVAILABLE ("stopped"), so a daemon can
+     * end without waiting for a long audit */
+    const _Atomic bool *stop;
 } wt_audit_opts;
 
 /*

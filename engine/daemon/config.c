@@ -25,7 +25,8 @@ const char wt_daemon_usage[] =
     "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
     "headers_max, timeout_s, threads;\n"
-    "[nng] workers.\n";
+    "[nng] workers; [audit] every_s (background audit period, 0: on request only;\n"
+    "default 3600), min_gap_s (least time between requested audits; default 60).\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
 {
@@ -44,6 +45,8 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->http_threads = 4;
     cfg->catchup_per_tick = 64;
     cfg->settle_delay = 1;
+    cfg->audit_every_s = 3600;
+    cfg->audit_min_gap_s = 60;
 }
 
 static bool set_text(char *out, size_t out_cap, const char *value)
@@ -112,6 +115,10 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->http_threads, value, 1, 256);
     else if (IS("nng", "workers"))
         ok = parse_u32(&cfg->rep_workers, value, 1, 1024);
+    else if (IS("audit", "every_s"))
+        ok = parse_u32(&cfg->audit_every_s, value, 0, 7 * 86400);
+    else if (IS("audit", "min_gap_s"))
+        ok = parse_u32(&cfg->audit_min_gap_s, value, 0, 86400);
     else {
         ok = false;
         why = "is not a known setting";

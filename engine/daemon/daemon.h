@@ -44,6 +44,8 @@ typedef struct {
     uint32_t catchup_per_tick; /* intervals closed per clock tick before yielding */
     uint32_t settle_delay;     /* intervals of grace for readings: interval n is settled
                                   when interval n + settle_delay closes */
+    uint32_t audit_every_s;    /* background audit period; 0: only on request */
+    uint32_t audit_min_gap_s;  /* a requested audit waits this long after the last */
 } wt_daemon_config;
 
 /* The defaults (loopback, the ports of wattled.ini). */
@@ -218,6 +220,8 @@ typedef struct wt_daemon {
     struct wt_nng_server *nng;
     /* http */
     struct wt_http_pool *http;
+    /* the dashboard's sampler and background auditor (dashboard.c) */
+    struct wt_dash *dash;
 } wt_daemon;
 
 /* Submit through the node, count metrics, remember rejections and publish
@@ -240,5 +244,54 @@ void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body);
 /* HTTP: its own thread and event loop. */
 wt_err wt_http_start(wt_daemon *d);
 void wt_http_stop(wt_daemon *d);
+
+/* What http.c shares with the handlers in other files (dashboard.c): replies
+ * (an error counts in the metrics), a decimal query value (missing gives def;
+ * false on a bad one), JSON of keys, bytes, a raw transaction (null when it
+ * does not decode) and a settlement row, and the kept settlements (call
+ * under settlements_lock: the one of interval n or NULL; the newest kept
+ * interval, 0 when none). */
+struct evhttp_request;
+struct evkeyvalq;
+void wt_http_send_json(struct evhttp_request *req, int status, json_t *body); /* takes body */
+void wt_http_send_error(wt_daemon *d, struct evhttp_request *req, int status, wt_err err,
+                        const char *message, const char *field);
+bool wt_http_query_u64(uint64_t *out, const struct evkeyvalq *q, const char *key, uint64_t def);
+json_t *wt_json_address(const uint8_t key[32]);
+json_t *wt_json_hex(const uint8_t *data, size_t len);
+json_t *wt_json_tx(const uint8_t *raw, size_t raw_len, const uint8_t txid[32]);
+json_t *wt_json_settle_row(const wt_chain_params *p, const wt_settle_row *row);
+const wt_settlement *wt_daemon_settlement_kept(wt_daemon *d, uint64_t interval);
+uint64_t wt_daemon_settlement_newest(wt_daemon *d);
+
+/* ------------------------------------------------------------- dashboard */
+
+/* The dashboard's files (engine/daemon/web/), compiled in by web/embed.py. */
+typedef struct {
+    const char *path;         /* "/" for index.html, else "/" + the file name */
+    const char *content_type; /* with charset for text */
+    const unsigned char *data;
+    size_t len;
+    const char *etag; /* quoted, from the content's SHA-256 */
+} wt_web_asset;
+extern const wt_web_asset wt_web_assets[];
+extern const size_t wt_web_assets_count;
+
+/* Start the sampler (counters once a second, for rates) and the background
+ * auditor (wt_audit_run at low priority: 10 s after the start, then every
+ * cfg.audit_every_s — unless that is 0 — and on request); stop them (a
+ * running audit is told to stop and joined). Stop with d->dash NULL is a
+ * no-op. */
+wt_err wt_dash_start(wt_daemon *d);
+void wt_dash_stop(wt_daemon *d);
+/* Answer a request when path is one of dashboard.c's (the page's files,
+ * /v1/stats, /v1/audit, /v1/accounts/{address}/settlements): true when it
+ * answered (a 405 too), false when the path is not its. */
+bool wt_dash_route(wt_daemon *d, struct evhttp_request *req, const char *path,
+                   const struct evkeyvalq *q);
+/* GET /v1/txs: the latest committed transactions, newest first; store is
+ * the calling HTTP thread's read-only handle. */
+void wt_dash_get_txs(wt_daemon *d, wt_store *store, struct evhttp_request *req,
+                     const struct evkeyvalq *q);
 
 #endif /* WATTLE_DAEMON_H */

@@ -59,13 +59,19 @@ static json_t *error_json(wt_err err, const char *message, const char *field)
     return e;
 }
 
-static void send_error(struct wt_http_server *s, struct evhttp_request *req, int status, wt_err err,
-                       const char *message, const char *field)
+void wt_http_send_error(wt_daemon *d, struct evhttp_request *req, int status, wt_err err,
+                        const char *message, const char *field)
 {
-    atomic_fetch_add(&s->d->metrics.http_errors, 1);
+    atomic_fetch_add(&d->metrics.http_errors, 1);
     json_t *body = json_object();
     json_object_set_new(body, "error", error_json(err, message, field));
     send_json(req, status, body);
+}
+
+static void send_error(struct wt_http_server *s, struct evhttp_request *req, int status, wt_err err,
+                       const char *message, const char *field)
+{
+    wt_http_send_error(s->d, req, status, err, message, field);
 }
 
 static json_t *hex_json(const uint8_t *data, size_t len)
@@ -536,6 +542,32 @@ static void get_clearings(struct wt_http_server *s, struct evhttp_request *req,
     send_json(req, 200, o);
 }
 
+json_t *wt_json_settle_row(const wt_chain_params *p, const wt_settle_row *r)
+{
+    json_t *ro = json_object();
+    json_object_set_new(ro, "account", address_json(r->account));
+    json_object_set_new(ro, "zone",
+                        json_string(r->zone < p->zones_count ? p->zones[r->zone].name : "?"));
+#define ROW(f) json_object_set_new(ro, #f, json_integer(r->f))
+    ROW(import_mwh);
+    ROW(export_mwh);
+    ROW(bought_p2p_mwh);
+    ROW(sold_p2p_mwh);
+    ROW(paid_p2p_micro);
+    ROW(received_p2p_micro);
+    ROW(grid_fee_micro);
+    ROW(retail_mwh);
+    ROW(retail_micro);
+    ROW(feed_in_mwh);
+    ROW(feed_in_micro);
+    ROW(net_micro);
+    ROW(bid_cut_mwh);
+    ROW(retail_unpaid_micro);
+    ROW(feed_in_unpaid_micro);
+#undef ROW
+    return ro;
+}
+
 static json_t *settlement_json(const wt_chain_params *p, const wt_settlement *st)
 {
     json_t *o = json_object();
@@ -552,31 +584,8 @@ static json_t *settlement_json(const wt_chain_params *p, const wt_settlement *st
     json_object_set_new(o, "feed_in_micro", json_integer(st->feed_in_micro));
     json_object_set_new(o, "unpaid_micro", json_integer(st->unpaid_micro));
     json_t *rows = json_array();
-    for (size_t i = 0; i < st->rows_count; i++) {
-        const wt_settle_row *r = &st->rows[i];
-        json_t *ro = json_object();
-        json_object_set_new(ro, "account", address_json(r->account));
-        json_object_set_new(ro, "zone",
-                            json_string(r->zone < p->zones_count ? p->zones[r->zone].name : "?"));
-#define ROW(f) json_object_set_new(ro, #f, json_integer(r->f))
-        ROW(import_mwh);
-        ROW(export_mwh);
-        ROW(bought_p2p_mwh);
-        ROW(sold_p2p_mwh);
-        ROW(paid_p2p_micro);
-        ROW(received_p2p_micro);
-        ROW(grid_fee_micro);
-        ROW(retail_mwh);
-        ROW(retail_micro);
-        ROW(feed_in_mwh);
-        ROW(feed_in_micro);
-        ROW(net_micro);
-        ROW(bid_cut_mwh);
-        ROW(retail_unpaid_micro);
-        ROW(feed_in_unpaid_micro);
-#undef ROW
-        json_array_append_new(rows, ro);
-    }
+    for (size_t i = 0; i < st->rows_count; i++)
+        json_array_append_new(rows, wt_json_settle_row(p, &st->rows[i]));
     json_object_set_new(o, "rows", rows);
     return o;
 }
@@ -671,6 +680,43 @@ static void get_settlements(struct wt_http_server *s, struct evhttp_request *req
     json_decref(single);
     if (out != NULL)
         evbuffer_free(out);
+}
+
+/* ------------------------------------------------ shared with dashboard.c */
+
+void wt_http_send_json(struct evhttp_request *req, int status, json_t *body)
+{
+    send_json(req, status, body);
+}
+
+bool wt_http_query_u64(uint64_t *out, const struct evkeyvalq *q, const char *key, uint64_t def)
+{
+    return query_u64(out, q, key, def);
+}
+
+json_t *wt_json_address(const uint8_t key[32])
+{
+    return address_json(key);
+}
+
+json_t *wt_json_hex(const uint8_t *data, size_t len)
+{
+    return hex_json(data, len);
+}
+
+json_t *wt_json_tx(const uint8_t *raw, size_t raw_len, const uint8_t txid[32])
+{
+    return tx_json(raw, raw_len, txid);
+}
+
+const wt_settlement *wt_daemon_settlement_kept(wt_daemon *d, uint64_t interval)
+{
+    return kept(d, interval);
+}
+
+uint64_t wt_daemon_settlement_newest(wt_daemon *d)
+{
+    return newest_kept(d);
 }
 
 static void append_histogram(struct evbuffer *out, const char *name, const char *help,
@@ -898,9 +944,11 @@ static void route(struct evhttp_request *req, void *arg)
     char account[80]; /* an address (61) or 64 hex digits */
     bool known = true, allowed = get;
     if (strcmp(path, "/v1/txs") == 0) {
-        allowed = cmd == EVHTTP_REQ_POST;
-        if (allowed)
+        allowed = cmd == EVHTTP_REQ_POST || get;
+        if (cmd == EVHTTP_REQ_POST)
             post_txs(s, req);
+        else if (get)
+            wt_dash_get_txs(s->d, s->store, req, &q);
     } else if (strcmp(path, "/healthz") == 0) {
         if (get)
             get_healthz(s, req);
@@ -948,6 +996,8 @@ static void route(struct evhttp_request *req, void *arg)
     } else if ((seg = segment_after(path, "/v1/settlements/")) != NULL) {
         if (get)
             get_settlements(s, req, seg, &q);
+    } else if (wt_dash_route(s->d, req, path, &q)) {
+        allowed = true; /* dashboard.c answered, a 405 included */
     } else {
         known = false;
     }
@@ -955,7 +1005,7 @@ static void route(struct evhttp_request *req, void *arg)
         send_error(s, req, 404, WT_ERR_NOT_FOUND, "no such endpoint", NULL);
     else if (!allowed) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-                          strcmp(path, "/v1/txs") == 0 ? "POST" : "GET, HEAD");
+                          strcmp(path, "/v1/txs") == 0 ? "GET, HEAD, POST" : "GET, HEAD");
         send_error(s, req, 405, WT_ERR_METHOD_NOT_ALLOWED, NULL, NULL);
     }
     evhttp_clear_headers(&q);

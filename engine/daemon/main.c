@@ -456,6 +456,8 @@ static int run(wt_daemon *d)
     if (err == WT_OK)
         err = wt_nng_start(d);
     if (err == WT_OK)
+        err = wt_dash_start(d);
+    if (err == WT_OK)
         err = wt_http_start(d);
     struct event_base *base = err == WT_OK ? event_base_new() : NULL;
     if (err == WT_OK && base == NULL)
@@ -489,6 +491,7 @@ static int run(wt_daemon *d)
          * its durable result) */
         wt_nng_stop_rep(d);
         wt_http_stop(d);
+        wt_dash_stop(d);
         /* close the intervals that have ended; the running interval's
          * transactions are durable and stay in the open block, which the
          * replay restores on the next start */
@@ -505,6 +508,7 @@ static int run(wt_daemon *d)
     if (err != WT_OK) {
         wt_log(WT_LOG_ERROR, "wattled", "cannot start: %s", wt_strerror(err));
         wt_http_stop(d);
+        wt_dash_stop(d);
         rc = 1;
     }
     wt_nng_close(d);

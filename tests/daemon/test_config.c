@@ -75,7 +75,7 @@ static void test_ini_and_flags(void **state)
     write_ini(path, sizeof path,
               "; comment\n[chain]\nstore = other.db\n[listen]\nhttp = 127.0.0.1:9090\n"
               "nng = ipc:///tmp/x\n[log]\nlevel = warn\n[market]\ninterval_ms = 2000\n"
-              "[http]\nbody_max = 4096\n");
+              "[http]\nbody_max = 4096\n[audit]\nevery_s = 0\nmin_gap_s = 5\n");
     assert_int_equal(wt_daemon_config_load(&cfg, &line, msg, sizeof msg, path), WT_OK);
     unlink(path);
     assert_string_equal(cfg.store, "other.db");
@@ -84,6 +84,8 @@ static void test_ini_and_flags(void **state)
     assert_int_equal(cfg.log_level, WT_LOG_WARN);
     assert_int_equal(cfg.interval_ms, 2000);
     assert_int_equal(cfg.http_body_max, 4096);
+    assert_int_equal(cfg.audit_every_s, 0);
+    assert_int_equal(cfg.audit_min_gap_s, 5);
     /* flags override the file */
     char *argv[] = {"wattled",     "--data", "/d",        "--http=127.0.0.1:1",
                     "--log-level", "debug",  "--rebuild", NULL};
@@ -120,6 +122,9 @@ static void test_bad_settings(void **state)
         "[nng]\nworkers = 0\n",
         "no section = 1\n",
         "[chain]\nstore =\n",
+        "[audit]\nevery_s = -5\n",
+        "[audit]\nevery_s = 604801\n",
+        "[audit]\nmin_gap_s = 1h\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_ini(path, sizeof path, bad[i]);

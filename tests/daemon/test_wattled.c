@@ -613,7 +613,7 @@ static void test_bad_input(void **state)
     expect_error(f, "POST", "/v1/txs", big, 413, "too_large");
     free(big);
     expect_error(f, "GET", "/v1/nothing", NULL, 404, "not_found");
-    expect_error(f, "GET", "/v1/txs", NULL, 405, "method_not_allowed");
+    expect_error(f, "PUT", "/v1/txs", NULL, 405, "method_not_allowed"); /* GET lists */
     expect_error(f, "DELETE", "/v1/chain", NULL, 405, "method_not_allowed");
     expect_error(f, "POST", "/v1/accounts/x", "{}", 405, "method_not_allowed");
     expect_error(f, "GET", "/v1/accounts/uc1notanaddress", NULL, 400, "bad_character");

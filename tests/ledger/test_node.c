@@ -239,6 +239,23 @@ static void test_audit_passes_sound_ledger(void **state)
     assert_true(r.balances_micro + r.holds_micro == 8000000);
 }
 
+/* A stop flag ends the audit early with `unavailable`, never with a verdict
+ * on the ledger; without it the same ledger passes. */
+static void test_audit_stops_when_asked(void **state)
+{
+    node_fx *n = *state;
+    build_history(n);
+    _Atomic bool stop = true;
+    wt_audit_opts opts = {.verify_threads = 1, .stop = &stop};
+    wt_audit_report r;
+    assert_int_equal(wt_audit_run(n->fx.ctx, &r, n->db, &opts), WT_ERR_UNAVAILABLE);
+    assert_non_null(strstr(r.what, "stopped"));
+    assert_true(r.txs < 6);
+    atomic_store(&stop, false);
+    assert_int_equal(wt_audit_run(n->fx.ctx, &r, n->db, &opts), WT_OK);
+    assert_int_equal(r.txs, 6);
+}
+
 /* Tampering goes around the node: straight SQL on the file, after dropping
  * the store's append-only triggers, as an attacker with the file could. */
 static void tamper(node_fx *n, const char *sql)
@@ -543,6 +560,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_commit_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_replays_same_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_passes_sound_ledger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_stops_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_catches_changed_tx_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_catches_changed_header_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_catches_changed_balance, setup, teardown),

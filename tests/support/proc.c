@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,38 +113,101 @@ void wt_proc_print_file(const char *path)
     fprintf(stderr, "---- end of %s\n", path);
 }
 
-int wt_proc_http_status(int port, const char *path, int timeout_ms)
+int wt_proc_http(wt_proc_reply *r, int port, const char *method, const char *path,
+                 const char *headers, const char *body, int timeout_ms)
 {
+    memset(r, 0, sizeof *r);
+    r->status = -1;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int status = -1;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+    size_t body_len = body != NULL ? strlen(body) : 0;
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n%s\r\n", method,
+                     path, body_len, headers != NULL ? headers : "");
+    size_t cap = 1 << 16, got = 0;
+    char *resp = malloc(cap);
+    int rc = -1;
+    if (resp == NULL || n < 0 || (size_t)n >= sizeof req ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, req, (size_t)n) != n ||
+        (body_len > 0 && write(fd, body, body_len) != (ssize_t)body_len))
         goto out;
-    char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-    if (n < 0 || (size_t)n >= sizeof req || write(fd, req, (size_t)n) != n)
-        goto out;
-    char resp[64];
-    size_t got = 0;
-    while (got < sizeof resp - 1) {
+    for (;;) { /* HTTP/1.0: the server closes after the reply */
+        if (got + 1 == cap) {
+            char *bigger = realloc(resp, cap * 2);
+            if (bigger == NULL)
+                goto out;
+            resp = bigger;
+            cap *= 2;
+        }
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, timeout_ms) <= 0)
             break;
-        ssize_t r = read(fd, resp + got, sizeof resp - 1 - got);
-        if (r <= 0)
+        ssize_t k = read(fd, resp + got, cap - 1 - got);
+        if (k <= 0)
             break;
-        got += (size_t)r;
+        got += (size_t)k;
     }
     resp[got] = '\0';
+    char *sep = strstr(resp, "\r\n\r\n");
     int code;
-    if (sscanf(resp, "HTTP/1.%*d %d", &code) == 1)
-        status = code;
+    if (sep == NULL || sscanf(resp, "HTTP/1.%*d %d", &code) != 1)
+        goto out;
+    r->status = code;
+    r->head = strndup(resp, (size_t)(sep + 2 - resp));
+    r->body_len = got - (size_t)(sep + 4 - resp);
+    r->body = malloc(r->body_len + 1);
+    if (r->head == NULL || r->body == NULL) {
+        wt_proc_reply_free(r);
+        goto out;
+    }
+    memcpy(r->body, sep + 4, r->body_len + 1);
+    rc = 0;
 out:
+    free(resp);
     close(fd);
-    return status;
+    return rc;
+}
+
+void wt_proc_reply_free(wt_proc_reply *r)
+{
+    free(r->head);
+    free(r->body);
+    r->head = r->body = NULL;
+}
+
+bool wt_proc_reply_header(char *out, size_t out_cap, const wt_proc_reply *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->head != NULL ? strstr(r->head, "\r\n") : NULL; line != NULL;
+         line = strstr(line + 2, "\r\n")) {
+        const char *h = line + 2;
+        if (strncasecmp(h, name, n) == 0 && h[n] == ':') {
+            const char *v = h + n + 1;
+            while (*v == ' ')
+                v++;
+            const char *end = strstr(v, "\r\n");
+            size_t len = end != NULL ? (size_t)(end - v) : strlen(v);
+            if (len >= out_cap)
+                return false;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+int wt_proc_http_status(int port, const char *path, int timeout_ms)
+{
+    wt_proc_reply r;
+    if (wt_proc_http(&r, port, "GET", path, NULL, NULL, timeout_ms) != 0)
+        return -1;
+    wt_proc_reply_free(&r);
+    return r.status;
 }
 
 int wt_wattled_init(wt_wattled *d, const char *exe, const char *data_dir)

@@ -43,6 +43,24 @@ void wt_proc_print_file(const char *path);
  * nothing answers within timeout_ms. */
 int wt_proc_http_status(int port, const char *path, int timeout_ms);
 
+/* A whole HTTP/1.0 exchange with 127.0.0.1:port: `method path`, extra
+ * header lines (each "Name: value\r\n", or NULL) and a body (or NULL). 0
+ * with *r filled (head: the status line and headers; body NUL-terminated;
+ * both malloc'd, freed by wt_proc_reply_free), or -1 (r->status -1) when
+ * nothing answers within timeout_ms or the reply is not HTTP. */
+typedef struct {
+    int status;
+    char *head;
+    char *body;
+    size_t body_len;
+} wt_proc_reply;
+int wt_proc_http(wt_proc_reply *r, int port, const char *method, const char *path,
+                 const char *headers, const char *body, int timeout_ms);
+void wt_proc_reply_free(wt_proc_reply *r);
+/* The value of header `name` (case-insensitive) into out; false when absent
+ * or longer than out_cap - 1. */
+bool wt_proc_reply_header(char *out, size_t out_cap, const wt_proc_reply *r, const char *name);
+
 /* A wattled child process. wt_wattled_init fills everything but pid; fields
  * may be changed before a start (log_level, notify_socket, start_timeout_ms).
  * Every start uses the same ports, so clients configured once keep working
