@@ -135,7 +135,9 @@
     X(WT_ERR_BAD_SML, "bad_sml", "the SML message structure is invalid")                           \
     X(WT_ERR_BAD_JSON, "bad_json", "the message is not valid JSON")                                \
     X(WT_ERR_NO_METER_VALUES, "no_meter_values", "the message carries no meter values")            \
-    X(WT_ERR_CRC_MISSING, "crc_missing", "the telegram lacks the CRC its version requires")
+    X(WT_ERR_CRC_MISSING, "crc_missing", "the telegram lacks the CRC its version requires")        \
+    X(WT_ERR_SUNSPEC_NO_MARKER, "sunspec_no_marker", "no SunSpec 'SunS' marker at the address")    \
+    X(WT_ERR_BAD_SUNSPEC, "bad_sunspec", "the SunSpec model chain or a model is malformed")
 
 typedef enum {
 #define WT_ERR_ENUM_(id, name, msg) id,

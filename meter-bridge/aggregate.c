@@ -248,9 +248,9 @@ wt_err wt_agg_registers(int64_t *import_mwh, int64_t *export_mwh, const wt_meter
             has_tariffs[side] = true;
         }
     }
-    if (!has_total[0] && !has_tariffs[0])
+    if (!has_total[0] && !has_tariffs[0] && !has_total[1] && !has_tariffs[1])
         return WT_ERR_NOT_FOUND;
-    *import_mwh = has_total[0] ? total[0] : tariffs[0];
+    *import_mwh = has_total[0] ? total[0] : (has_tariffs[0] ? tariffs[0] : 0);
     *export_mwh = has_total[1] ? total[1] : (has_tariffs[1] ? tariffs[1] : 0);
     return WT_OK;
 }

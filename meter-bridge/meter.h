@@ -13,8 +13,12 @@
  * Then, for the bridge (`wattle-meter run`): per-interval import/export in
  * mWh from cumulative registers (wt_agg_*), one signed READINGS transaction
  * per interval per gateway (wt_readings_tx_build) and a store-and-forward
- * outbox in SQLite that loses nothing (wt_queue_*). Not built: SunSpec over
- * Modbus TCP.
+ * outbox in SQLite that loses nothing (wt_queue_*).
+ *
+ * SunSpec (inverters and meters over Modbus TCP): the model chain behind the
+ * 'SunS' marker decoded from a block of holding registers (wt_sunspec_*),
+ * pure — the Modbus polling lives in the program — and turned into a
+ * reading whose energy registers feed the same aggregation.
  *
  * Conventions (those of common.h):
  *  - Argument order: outputs, then in/outs, then inputs; a length right
@@ -70,8 +74,9 @@ typedef enum {
     WT_METER_FORMAT_DSMR = 1,
     WT_METER_FORMAT_SML,
     WT_METER_FORMAT_TASMOTA,
+    WT_METER_FORMAT_SUNSPEC,
 } wt_meter_format;
-/* "dsmr", "sml", "tasmota". Never NULL. */
+/* "dsmr", "sml", "tasmota", "sunspec". Never NULL. */
 const char *wt_meter_format_name(wt_meter_format format);
 
 /* The unit of an integer value: the smallest unit of its quantity. */
@@ -275,6 +280,253 @@ wt_err wt_tasmota_parse(wt_meter_reading *reading, const char *payload, size_t p
 bool wt_meter_unit_lookup(wt_meter_unit *out_unit, int *exp10, bool *joules, const char *unit,
                           size_t unit_len);
 
+/* -------------------------------------------------------------- SunSpec */
+
+/*
+ * SunSpec over Modbus (SunSpec Information Model Specification; the model
+ * definitions of github.com/sunspec/models, json/model_N.json). A device's
+ * holding registers start with the marker 'SunS' (0x5375 0x6E53) at a base
+ * address — usually 40000, else 50000 or 0 — followed by a chain of models,
+ * each a header (model ID, length L = registers after the header) and its
+ * L registers, ending with ID 0xFFFF. All values are big-endian registers.
+ *
+ * Decoded here (C tables transcribed from those definitions, checked against
+ * them by the realdata suite): the common model 1, the inverters 101-103
+ * (integer + scale factor), the meters 201-204, and the flat inverter models
+ * 11, 12, 120-124, 127, 128. Other models (the float variants, those with
+ * repeating groups, vendor models) are walked past: their header is reported,
+ * their points are not. Pure: registers in, points out; no I/O.
+ */
+
+/* Point types of the decoded models (the definitions' names). */
+typedef enum {
+    WT_SUNSPEC_UINT16 = 1,
+    WT_SUNSPEC_INT16,
+    WT_SUNSPEC_UINT32,
+    WT_SUNSPEC_ACC32,
+    WT_SUNSPEC_ACC64,
+    WT_SUNSPEC_SUNSSF,
+    WT_SUNSPEC_ENUM16,
+    WT_SUNSPEC_BITFIELD16,
+    WT_SUNSPEC_BITFIELD32,
+    WT_SUNSPEC_STRING,
+    WT_SUNSPEC_PAD,
+    WT_SUNSPEC_EUI48,
+} wt_sunspec_type;
+/* "uint16", "acc32", "sunssf", … as the definitions spell them. Never NULL. */
+const char *wt_sunspec_type_name(wt_sunspec_type type);
+
+/* An enum value or a bit number, and its name. */
+typedef struct {
+    uint32_t value;
+    const char *name;
+} wt_sunspec_symbol;
+
+typedef struct {
+    const char *name;
+    uint8_t type;                     /* wt_sunspec_type */
+    uint8_t size;                     /* registers */
+    int8_t sf;                        /* index of its scale-factor point in the model, or -1 */
+    const char *units;                /* as in the definition, or NULL */
+    uint8_t symbols_count;            /* enum values / bit names */
+    const wt_sunspec_symbol *symbols; /* NULL when none */
+} wt_sunspec_point_def;
+
+typedef struct {
+    uint16_t id;
+    const char *name; /* the definition's group name ("inverter_three_phase") */
+    uint16_t length;  /* L: registers after ID and L */
+    uint16_t points_count;
+    const wt_sunspec_point_def *points; /* in register order, from ID (offset 0) */
+} wt_sunspec_model_def;
+
+/* The model wattle decodes with this ID, or NULL. */
+const wt_sunspec_model_def *wt_sunspec_model_def_find(uint16_t id);
+/* The i-th of them (i from 0), or NULL past the last. */
+const wt_sunspec_model_def *wt_sunspec_model_def_at(size_t i);
+
+#define WT_SUNSPEC_MARKER_HI  0x5375 /* "Su" */
+#define WT_SUNSPEC_MARKER_LO  0x6E53 /* "nS" */
+#define WT_SUNSPEC_END_ID     0xFFFF
+#define WT_SUNSPEC_MODELS_MAX 256
+#define WT_SUNSPEC_VALUES_MAX 1024 /* decoded points of one device */
+#define WT_SUNSPEC_TEXT_MAX   4096 /* its string points, in all */
+#define WT_SUNSPEC_ADDRESSES  65536
+#define WT_SUNSPEC_SF_MIN     (-10) /* the range of a sunssf */
+#define WT_SUNSPEC_SF_MAX     10
+#define WT_SUNSPEC_READ_MAX   125 /* registers of one Modbus read (function 3) */
+
+/* The base addresses a SunSpec device may use, in the order to try them. */
+extern const uint16_t wt_sunspec_bases[3]; /* 40000, 50000, 0 */
+
+/*
+ * The model chain: headers only. Built one header at a time, so that a
+ * poller can walk a device register by register and the decoder can walk a
+ * block with the same rules.
+ */
+typedef struct {
+    uint16_t id, length;
+    uint32_t address; /* of its ID register */
+} wt_sunspec_header;
+
+typedef struct {
+    uint32_t base; /* the marker's address */
+    uint32_t next; /* where the next header is */
+    bool complete; /* the end marker was read (at end_address) */
+    uint32_t end_address;
+    uint32_t count;
+    wt_sunspec_header models[WT_SUNSPEC_MODELS_MAX];
+    char detail[WT_METER_DETAIL_BYTES];
+} wt_sunspec_chain;
+
+void wt_sunspec_chain_init(wt_sunspec_chain *chain, uint32_t base);
+/*
+ * The header (id, length) read at chain->next. WT_OK: appended and next
+ * moved past its registers, or complete for ID 0xFFFF. Errors (detail set,
+ * the chain unchanged): WT_ERR_INVALID_ARGUMENT after complete;
+ * WT_ERR_TELEGRAM_TRUNCATED when the model runs past address 65535 (no end
+ * marker can follow); WT_ERR_TOO_MANY_VALUES past WT_SUNSPEC_MODELS_MAX;
+ * WT_ERR_BAD_SUNSPEC for a model wattle decodes whose length is not its
+ * definition's (a common model of 65, without its trailing pad, is accepted)
+ * and for a first model that is not the common model.
+ */
+wt_err wt_sunspec_chain_add(wt_sunspec_chain *chain, uint16_t id, uint16_t length);
+
+/*
+ * Which model supplies the energy: model_id 0 picks the first meter
+ * (201-204), else the first inverter (101-103); otherwise the nth (from 1)
+ * model with that ID, which must be one of those. The index into
+ * chain->models, or -1 when there is none.
+ */
+int wt_sunspec_chain_select(const wt_sunspec_chain *chain, uint16_t model_id, uint32_t nth);
+/* True for the models that carry energy: 101-103, 201-204. */
+bool wt_sunspec_is_energy_model(uint16_t id);
+
+/*
+ * Registers as read from a device, by Modbus address (0-based, as on the
+ * wire), each with a flag saying whether it was read (a poller reads only
+ * some models; a dump writes "----" for a register it did not read).
+ * ~136 KiB: keep it static or on the heap.
+ */
+typedef struct {
+    uint32_t base; /* the address of the marker */
+    uint16_t regs[WT_SUNSPEC_ADDRESSES];
+    uint64_t read[WT_SUNSPEC_ADDRESSES / 64];
+    char detail[WT_METER_DETAIL_BYTES];
+} wt_sunspec_image;
+
+/* Nothing read; the marker expected at base. */
+void wt_sunspec_image_clear(wt_sunspec_image *image, uint32_t base);
+/* Registers regs[0..count) read at base.. (count <= 65536 - base). */
+void wt_sunspec_image_load(wt_sunspec_image *image, uint32_t base, const uint16_t *regs,
+                           size_t count);
+void wt_sunspec_image_set(wt_sunspec_image *image, uint32_t address, uint16_t value);
+bool wt_sunspec_image_has(const wt_sunspec_image *image, uint32_t address);
+
+/*
+ * A register dump as text, the format of the real captures in the shared
+ * test data and of what the bridge's Modbus poller hands on: registers as
+ * groups of 4 hex digits separated by blanks and line breaks, in address
+ * order; "----" for a register not read; "@N" (decimal) sets the address of
+ * the next register (40000 until then); '#' starts a comment; a line "end"
+ * ends one dump, as does the end of the input. The base is the address of
+ * the first register. Streaming, as wt_dsmr_next: WT_OK with *image filled
+ * and *used past the dump; WT_ERR_NOT_FOUND when no complete dump is in buf
+ * yet (or only blanks and comments: *used past them); WT_ERR_BAD_TELEGRAM
+ * (a token that is none of those, a register given twice, an address past
+ * 65535; detail names the line) or WT_ERR_TELEGRAM_TOO_LONG (no "end" within
+ * WT_SUNSPEC_DUMP_BYTES_MAX), *used past the bad dump.
+ */
+#define WT_SUNSPEC_DUMP_BYTES_MAX 16384
+wt_err wt_sunspec_dump_next(wt_sunspec_image *image, size_t *used, const uint8_t *buf,
+                            size_t buf_len, bool at_end);
+
+/* What a decoded point holds. */
+typedef enum {
+    WT_SUNSPEC_VALUE = 1,       /* raw (and text) are the value */
+    WT_SUNSPEC_NOT_IMPLEMENTED, /* its type's "not implemented" sentinel (0xFFFF, 0x8000, …) */
+    WT_SUNSPEC_NOT_READ,        /* one of its registers (or of its scale factor) was not read */
+    WT_SUNSPEC_INVALID,         /* implemented, but its scale factor is not implemented or
+                                   outside -10..10, or an acc64 above 2^63 - 1 */
+} wt_sunspec_state;
+
+typedef struct {
+    const wt_sunspec_point_def *def;
+    uint32_t address;
+    uint16_t model; /* index into device->chain.models */
+    uint8_t state;  /* wt_sunspec_state */
+    int8_t sf;      /* for a point with a scale factor and state VALUE: value = raw × 10^sf */
+    uint16_t text_len;
+    uint16_t text_offset; /* strings: into device->text (NULs and trailing blanks cut) */
+    int64_t raw;          /* integers as read (signed types sign-extended), enums, bits,
+                             pads; eui48: its 48 bits */
+} wt_sunspec_value;
+
+typedef struct {
+    wt_sunspec_chain chain;
+    uint32_t first_value[WT_SUNSPEC_MODELS_MAX]; /* per model: its points in values[] */
+    uint32_t values_of[WT_SUNSPEC_MODELS_MAX];   /* how many (0: not decoded) */
+    uint32_t values_count;
+    wt_sunspec_value values[WT_SUNSPEC_VALUES_MAX];
+    uint32_t text_used;
+    char text[WT_SUNSPEC_TEXT_MAX];
+    char detail[WT_METER_DETAIL_BYTES];
+} wt_sunspec_device;
+
+/*
+ * Decode the chain of an image: the marker at image->base (else
+ * WT_ERR_SUNSPEC_NO_MARKER), every header (unread →
+ * WT_ERR_TELEGRAM_TRUNCATED: a length that runs past the registers read or
+ * a chain without its end marker), the errors of wt_sunspec_chain_add, and
+ * the points of every model wattle decodes. Points never fail: each gets its
+ * state. ~40 KiB: keep it static or on the heap.
+ */
+wt_err wt_sunspec_decode(wt_sunspec_device *device, const wt_sunspec_image *image);
+
+/* The point `name` of model index `model`, or NULL (also when the model was
+ * not decoded). */
+const wt_sunspec_value *wt_sunspec_find(const wt_sunspec_device *device, uint32_t model,
+                                        const char *name);
+/* Pointer to a string point's bytes (value->text_len of them). */
+const char *wt_sunspec_value_text(const wt_sunspec_device *device, const wt_sunspec_value *value);
+
+/*
+ * A point as text, exactly: a scaled number as a decimal ("4.1", "-0.995",
+ * "29708760"), an integer, an enum's symbol (else its number), a bitfield's
+ * set bits' names joined by '|' ("" when none; "bitN" for an unnamed bit),
+ * a string, a MAC as "00:40:AD:A9:95:76", a pad as its number. "" for a
+ * point that is not a VALUE. false when out_cap is too small.
+ */
+bool wt_sunspec_value_format(char *out, size_t out_cap, const wt_sunspec_device *device,
+                             const wt_sunspec_value *value);
+
+/*
+ * The reading the bridge aggregates, from the model wt_sunspec_chain_select
+ * picks: an inverter's WH × 10^WH_SF → export 1-0:2.8.0; a meter's TotWhImp
+ * / TotWhExp × 10^TotWh_SF → import 1-0:1.8.0 / export 1-0:2.8.0; in mWh,
+ * exact (a scale factor below -3 truncates toward zero, as the other
+ * parsers do). An accumulator's "not implemented" value is 0, which is also
+ * what it holds before it counted anything: both read as 0 mWh. meter_id:
+ * the common model's SN. Format sunspec, no time (SunSpec meters report
+ * none: the bridge uses the receive time). The reading's header (format,
+ * meter_id) is filled even on an error. WT_ERR_NOT_FOUND when the chain has
+ * no such model; WT_ERR_TELEGRAM_TRUNCATED when an energy point or its scale
+ * factor was not read; WT_ERR_BAD_METER_VALUE for a scale factor that is not
+ * implemented or outside -10..10; WT_ERR_OVERFLOW. detail set.
+ */
+wt_err wt_sunspec_reading(wt_meter_reading *reading, const wt_sunspec_device *device,
+                          uint16_t model_id, uint32_t nth);
+
+/*
+ * The JSON line of `wattle-meter parse --format sunspec`: the reading's
+ * object (wt_meter_reading_json) with "models" added — for each model of
+ * the chain {"id","address","length"} and, for the ones wattle decodes,
+ * "name" and "points": {"W":970,"St":"MPPT","Evt1":[],"Mn":"SMA",…} (numbers
+ * exact, null for "not implemented" or invalid, points not read left out).
+ */
+wt_err wt_sunspec_json(char *out, size_t out_cap, size_t *out_len, const wt_sunspec_device *device,
+                       const wt_meter_reading *reading);
+
 /* ------------------------------------------------ interval aggregation */
 
 /*
@@ -383,9 +635,9 @@ int64_t wt_agg_sample_time(bool *skewed, bool has_meter_time, int64_t meter_t_ms
 /*
  * The cumulative registers of a parsed reading: import = 1-0:1.8.0 when
  * present, else the sum of 1-0:1.8.1 … 1-0:1.8.9 (tariffs); export likewise
- * from 1-0:2.8.x (0 when the meter has no export register). Only mWh
- * integer values count. WT_ERR_NOT_FOUND when there is no import register;
- * WT_ERR_OVERFLOW.
+ * from 1-0:2.8.x. A side without a register counts 0 (an inverter has only
+ * export). Only mWh integer values count. WT_ERR_NOT_FOUND when there is
+ * neither an import nor an export register; WT_ERR_OVERFLOW.
  */
 wt_err wt_agg_registers(int64_t *import_mwh, int64_t *export_mwh, const wt_meter_reading *reading);
 

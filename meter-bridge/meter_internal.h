@@ -1,6 +1,7 @@
 /*
  * meter_internal.h — helpers the meter-bridge parsers share and nobody else
- * sees: filling a wt_meter_reading, the two CRC-16 variants, civil time.
+ * sees: filling a wt_meter_reading, the two CRC-16 variants, civil time,
+ * the JSON writer.
  */
 #ifndef WATTLE_METER_INTERNAL_H
 #define WATTLE_METER_INTERNAL_H
@@ -34,5 +35,21 @@ uint16_t wt_crc16_x25_update(uint16_t crc, const uint8_t *data, size_t data_len)
 /* Scale an integer mantissa by 10^exp10 (truncating toward zero for a
  * negative exp10); WT_ERR_OVERFLOW out of int64. */
 wt_err wt_meter_scale_i64(int64_t *out, int64_t mantissa, int exp10);
+
+/* A JSON writer into caller memory: every put is dropped once the buffer
+ * is full, and wt_json_finish then says WT_ERR_BUFFER_TOO_SMALL. */
+typedef struct {
+    char *out;
+    size_t cap, len;
+    bool overflow;
+} wt_json_buf;
+void wt_json_raw(wt_json_buf *b, const char *s, size_t n);
+void wt_json_cstr(wt_json_buf *b, const char *s);
+/* A JSON string of s[0..n): quotes, escapes, and \u00XX for every byte
+ * outside printable ASCII. */
+void wt_json_string(wt_json_buf *b, const char *s, size_t n);
+void wt_json_i64(wt_json_buf *b, int64_t v);
+/* *out_len on success; the output emptied on overflow. */
+wt_err wt_json_finish(wt_json_buf *b, size_t *out_len);
 
 #endif /* WATTLE_METER_INTERNAL_H */

@@ -97,6 +97,8 @@ const char *wt_meter_format_name(wt_meter_format format)
         return "sml";
     case WT_METER_FORMAT_TASMOTA:
         return "tasmota";
+    case WT_METER_FORMAT_SUNSPEC:
+        return "sunspec";
     }
     return "unknown";
 }

@@ -105,13 +105,7 @@ wt_err wt_meter_reading_add_text(wt_meter_reading *reading, wt_obis obis, const 
 
 /* ------------------------------------------------------------------ JSON */
 
-typedef struct {
-    char *out;
-    size_t cap, len;
-    bool overflow;
-} json_buf;
-
-static void put_raw(json_buf *b, const char *s, size_t n)
+void wt_json_raw(wt_json_buf *b, const char *s, size_t n)
 {
     if (b->overflow || n >= b->cap - b->len) {
         b->overflow = true;
@@ -122,43 +116,43 @@ static void put_raw(json_buf *b, const char *s, size_t n)
     b->out[b->len] = '\0';
 }
 
-static void put_cstr(json_buf *b, const char *s)
+void wt_json_cstr(wt_json_buf *b, const char *s)
 {
-    put_raw(b, s, strlen(s));
+    wt_json_raw(b, s, strlen(s));
 }
 
-static void put_string(json_buf *b, const char *s, size_t n)
+void wt_json_string(wt_json_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    put_raw(b, "\"", 1);
+    wt_json_raw(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            put_raw(b, esc, 2);
+            wt_json_raw(b, esc, 2);
         } else if (c < 0x20 || c == 0x7f) {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put_raw(b, esc, 6);
+            wt_json_raw(b, esc, 6);
         } else if (c >= 0x80) {
             /* Parsers only store ASCII text; anything else is shown as \u00XX
              * so the line stays valid UTF-8 whatever the input was. */
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put_raw(b, esc, 6);
+            wt_json_raw(b, esc, 6);
         } else {
-            put_raw(b, (const char *)&s[i], 1);
+            wt_json_raw(b, (const char *)&s[i], 1);
         }
     }
-    put_raw(b, "\"", 1);
+    wt_json_raw(b, "\"", 1);
 }
 
-static void put_i64(json_buf *b, int64_t v)
+void wt_json_i64(wt_json_buf *b, int64_t v)
 {
     char num[24];
     int n = snprintf(num, sizeof num, "%" PRId64, v);
-    put_raw(b, num, (size_t)n);
+    wt_json_raw(b, num, (size_t)n);
 }
 
-static wt_err finish(json_buf *b, size_t *out_len)
+wt_err wt_json_finish(wt_json_buf *b, size_t *out_len)
 {
     if (b->overflow) {
         if (b->cap > 0)
@@ -172,65 +166,65 @@ static wt_err finish(json_buf *b, size_t *out_len)
 wt_err wt_meter_reading_json(char *out, size_t out_cap, size_t *out_len, const wt_meter_reading *r)
 {
     *out_len = 0;
-    json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
+    wt_json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
     if (out_cap > 0)
         out[0] = '\0';
-    put_cstr(&b, "{\"format\":");
+    wt_json_cstr(&b, "{\"format\":");
     const char *format = wt_meter_format_name((wt_meter_format)r->format);
-    put_string(&b, format, strlen(format));
-    put_cstr(&b, ",\"version\":");
+    wt_json_string(&b, format, strlen(format));
+    wt_json_cstr(&b, ",\"version\":");
     if (r->has_version)
-        put_string(&b, r->version, strlen(r->version));
+        wt_json_string(&b, r->version, strlen(r->version));
     else
-        put_cstr(&b, "null");
-    put_cstr(&b, ",\"meter_id\":");
+        wt_json_cstr(&b, "null");
+    wt_json_cstr(&b, ",\"meter_id\":");
     if (r->has_meter_id)
-        put_string(&b, r->meter_id, strlen(r->meter_id));
+        wt_json_string(&b, r->meter_id, strlen(r->meter_id));
     else
-        put_cstr(&b, "null");
-    put_cstr(&b, ",\"t_ms\":");
+        wt_json_cstr(&b, "null");
+    wt_json_cstr(&b, ",\"t_ms\":");
     if (r->has_time)
-        put_i64(&b, r->t_ms);
+        wt_json_i64(&b, r->t_ms);
     else
-        put_cstr(&b, "null");
-    put_cstr(&b, ",\"crc\":\"");
-    put_cstr(&b, wt_meter_crc_name((wt_meter_crc)r->crc));
-    put_cstr(&b, "\",\"values\":{");
+        wt_json_cstr(&b, "null");
+    wt_json_cstr(&b, ",\"crc\":\"");
+    wt_json_cstr(&b, wt_meter_crc_name((wt_meter_crc)r->crc));
+    wt_json_cstr(&b, "\",\"values\":{");
     for (uint32_t i = 0; i < r->values_count; i++) {
         const wt_meter_value *v = &r->values[i];
         char code[WT_OBIS_TEXT_BYTES];
         wt_obis_format(code, v->obis);
         if (i > 0)
-            put_raw(&b, ",", 1);
-        put_string(&b, code, strlen(code));
-        put_raw(&b, ":", 1);
+            wt_json_raw(&b, ",", 1);
+        wt_json_string(&b, code, strlen(code));
+        wt_json_raw(&b, ":", 1);
         if (v->kind == WT_METER_VALUE_INT)
-            put_i64(&b, v->value_int);
+            wt_json_i64(&b, v->value_int);
         else
-            put_string(&b, wt_meter_value_text(r, v), v->text_len);
+            wt_json_string(&b, wt_meter_value_text(r, v), v->text_len);
     }
-    put_cstr(&b, "}}");
-    return finish(&b, out_len);
+    wt_json_cstr(&b, "}}");
+    return wt_json_finish(&b, out_len);
 }
 
 wt_err wt_meter_error_json(char *out, size_t out_cap, size_t *out_len, wt_err err,
                            const char *detail)
 {
     *out_len = 0;
-    json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
+    wt_json_buf b = {.out = out, .cap = out_cap, .overflow = out_cap == 0};
     if (out_cap > 0)
         out[0] = '\0';
     const char *name = wt_errname(err);
     const char *msg = wt_strerror(err);
-    put_cstr(&b, "{\"error\":{\"code\":");
-    put_string(&b, name, strlen(name));
-    put_cstr(&b, ",\"message\":");
+    wt_json_cstr(&b, "{\"error\":{\"code\":");
+    wt_json_string(&b, name, strlen(name));
+    wt_json_cstr(&b, ",\"message\":");
     char text[256];
     if (detail != NULL && detail[0] != '\0')
         snprintf(text, sizeof text, "%s: %s", msg, detail);
     else
         snprintf(text, sizeof text, "%s", msg);
-    put_string(&b, text, strlen(text));
-    put_cstr(&b, "}}");
-    return finish(&b, out_len);
+    wt_json_string(&b, text, strlen(text));
+    wt_json_cstr(&b, "}}");
+    return wt_json_finish(&b, out_len);
 }

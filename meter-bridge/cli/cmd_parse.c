@@ -4,6 +4,7 @@
  * telegram/message on stdout. The same streaming calls the daemon will use:
  * the input is read in chunks, never needed whole in memory.
  */
+#include "bridge.h"
 #include "commands.h"
 #include "meter.h"
 
@@ -16,14 +17,15 @@
 #define CHUNK_BYTES  4096
 #define STREAM_BYTES (WT_DSMR_TELEGRAM_BYTES_MAX + WT_DSMR_LINE_BYTES_MAX + CHUNK_BYTES)
 _Static_assert(STREAM_BYTES >= WT_SML_FRAME_BYTES_MAX + 16 + CHUNK_BYTES, "room for an SML frame");
+_Static_assert(STREAM_BYTES >= WT_SUNSPEC_DUMP_BYTES_MAX + CHUNK_BYTES, "room for a SunSpec dump");
 #define JSON_BYTES 65536
 
 static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: wattle-meter parse --format dsmr|sml|tasmota [--ignore-crc]\n"
-        "                          [--map KEY=OBIS[/UNIT]]... FILE|-\n\n"
+        "usage: wattle-meter parse --format dsmr|sml|tasmota|sunspec [--ignore-crc]\n"
+        "                          [--map KEY=OBIS[/UNIT]]... [--model ID[:N]] FILE|-\n\n"
         "Decodes meter data from FILE (or standard input for '-') and prints one JSON\n"
         "object per line for each telegram (DSMR), GetList response (SML) or message\n"
         "(Tasmota):\n\n"
@@ -41,7 +43,8 @@ static void usage(FILE *out)
         "  {\"error\":{\"code\":\"crc_mismatch\",\"message\":\"…\"}}\n"
         "(codes: crc_mismatch, crc_missing, telegram_truncated, telegram_too_long,\n"
         "line_too_long, bad_obis, bad_telegram, bad_meter_value, too_many_values,\n"
-        "sml_bad_escape, bad_sml, bad_json, no_meter_values) and parsing goes on with\n"
+        "sml_bad_escape, bad_sml, bad_json, no_meter_values, sunspec_no_marker,\n"
+        "bad_sunspec) and parsing goes on with\n"
         "the next one.\n\n"
         "  --format dsmr     P1 telegrams, DSMR 2.2 to 5.0.2, e-MUCS, Luxembourg; LF or\n"
         "                    CRLF line ends (the CRC is checked as sent: CRLF)\n"
@@ -49,6 +52,15 @@ static void usage(FILE *out)
         "  --format tasmota  one MQTT message per line: a JSON payload, or\n"
         "                    'TOPIC PAYLOAD' as mosquitto_sub -v prints it (only\n"
         "                    .../SENSOR topics are read)\n"
+        "  --format sunspec  SunSpec register dumps: 4-hex-digit registers from the\n"
+        "                    'SunS' marker on, '----' for one not read, '@N' for the\n"
+        "                    address of the next (40000 at first), '#' comments, a\n"
+        "                    line 'end' between dumps. Prints the energy registers\n"
+        "                    (1-0:1.8.0 import, 1-0:2.8.0 export, mWh) and every model\n"
+        "                    with its decoded points (\"models\")\n"
+        "  --model ID[:N]    sunspec: the model whose energy is read (101-103, 201-204;\n"
+        "                    the Nth of that ID); default the first meter, else the\n"
+        "                    first inverter\n"
         "  --ignore-crc      decode telegrams whose CRC does not match (anonymised\n"
         "                    sample telegrams often carry stale CRCs)\n"
         "  --map KEY=OBIS[/UNIT]\n"
@@ -75,10 +87,38 @@ static void print_error(wt_err err, const char *detail)
         printf("%s\n", json_line);
 }
 
-typedef enum { FMT_DSMR, FMT_SML, FMT_TASMOTA } input_format;
+typedef enum { FMT_DSMR, FMT_SML, FMT_TASMOTA, FMT_SUNSPEC } input_format;
 
-/* DSMR and SML: chunks into a window, telegrams out of it. */
-static int parse_stream(FILE *in, input_format format, unsigned flags)
+/* One SunSpec dump: printed here, with the device's points and its energy
+ * registers. A chain without an energy model still prints (no values) unless
+ * --model asked for one; other energy errors are errors. */
+static wt_err sunspec_next(wt_meter_reading *reading, size_t *used, const uint8_t *buf, size_t len,
+                           bool at_end, const bridge_sunspec_model *model)
+{
+    static wt_sunspec_image image;
+    static wt_sunspec_device device;
+    wt_err err = wt_sunspec_dump_next(&image, used, buf, len, at_end);
+    if (err != WT_OK) {
+        snprintf(reading->detail, sizeof reading->detail, "%s", image.detail);
+        return err;
+    }
+    err = wt_sunspec_decode(&device, &image);
+    if (err != WT_OK) {
+        snprintf(reading->detail, sizeof reading->detail, "%s", device.detail);
+        return err;
+    }
+    err = wt_sunspec_reading(reading, &device, model->id, model->nth);
+    if (err == WT_ERR_NOT_FOUND && model->id == 0)
+        err = WT_OK;
+    size_t n;
+    if (err == WT_OK && wt_sunspec_json(json_line, sizeof json_line, &n, &device, reading) == WT_OK)
+        printf("%s\n", json_line);
+    return err;
+}
+
+/* DSMR, SML and SunSpec dumps: chunks into a window, telegrams out of it. */
+static int parse_stream(FILE *in, input_format format, unsigned flags,
+                        const bridge_sunspec_model *model)
 {
     static uint8_t buf[STREAM_BYTES];
     static wt_meter_reading reading;
@@ -97,11 +137,13 @@ static int parse_stream(FILE *in, input_format format, unsigned flags)
         }
         for (;;) {
             size_t used = 0;
-            wt_err err = format == FMT_DSMR
-                             ? wt_dsmr_next(&reading, &used, buf, len, at_end, flags)
-                             : wt_sml_next(&reading, &used, &list_index, buf, len, at_end, flags);
+            wt_err err = format == FMT_DSMR ? wt_dsmr_next(&reading, &used, buf, len, at_end, flags)
+                         : format == FMT_SML
+                             ? wt_sml_next(&reading, &used, &list_index, buf, len, at_end, flags)
+                             : sunspec_next(&reading, &used, buf, len, at_end, model);
             if (err == WT_OK) {
-                print_reading(&reading);
+                if (format != FMT_SUNSPEC) /* sunspec_next printed it */
+                    print_reading(&reading);
             } else if (err != WT_ERR_NOT_FOUND) {
                 print_error(err, reading.detail);
                 rejected = true;
@@ -199,6 +241,7 @@ static bool parse_map(wt_tasmota_key *k, char *spec)
 int wt_meter_cmd_parse(int argc, char **argv)
 {
     const char *format_name = NULL, *path = NULL;
+    bridge_sunspec_model model = {0, 1};
     unsigned flags = 0;
     wt_tasmota_key map[MAPS_MAX];
     size_t map_len = 0;
@@ -208,6 +251,14 @@ int wt_meter_cmd_parse(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
             format_name = argv[++i];
+        } else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+            if (!bridge_sunspec_model_parse(&model, argv[++i])) {
+                fprintf(stderr,
+                        "wattle-meter parse: --model wants ID[:N] with ID 101-103 or "
+                        "201-204 and N >= 1, not '%s'\n",
+                        argv[i]);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--ignore-crc") == 0) {
             flags |= WT_METER_IGNORE_CRC;
         } else if (strcmp(argv[i], "--map") == 0 && i + 1 < argc) {
@@ -240,8 +291,11 @@ int wt_meter_cmd_parse(int argc, char **argv)
         format = FMT_SML;
     } else if (strcmp(format_name, "tasmota") == 0) {
         format = FMT_TASMOTA;
+    } else if (strcmp(format_name, "sunspec") == 0) {
+        format = FMT_SUNSPEC;
     } else {
-        fprintf(stderr, "wattle-meter parse: --format must be dsmr, sml or tasmota, not '%s'\n",
+        fprintf(stderr,
+                "wattle-meter parse: --format must be dsmr, sml, tasmota or sunspec, not '%s'\n",
                 format_name);
         return 2;
     }
@@ -250,8 +304,8 @@ int wt_meter_cmd_parse(int argc, char **argv)
         fprintf(stderr, "wattle-meter parse: cannot open '%s': %s\n", path, strerror(errno));
         return 2;
     }
-    int status =
-        format == FMT_TASMOTA ? parse_lines(in, map, map_len) : parse_stream(in, format, flags);
+    int status = format == FMT_TASMOTA ? parse_lines(in, map, map_len)
+                                       : parse_stream(in, format, flags, &model);
     if (in != stdin)
         fclose(in);
     return status;

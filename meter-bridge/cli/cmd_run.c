@@ -1,6 +1,7 @@
 /*
  * cmd_run.c — `wattle-meter run --config FILE`, the bridge daemon, and
- * `wattle-meter probe`. One thread, one poll() loop: meter inputs are read
+ * `wattle-meter probe`. One thread, one poll() loop (MQTT and Modbus inputs
+ * have their own threads that write to a pipe): meter inputs are read
  * and parsed as bytes arrive, each reading's registers feed the meter's
  * interval aggregator, and once an interval is over (plus flush_delay_ms)
  * the gateway's one READINGS transaction for it is signed and written to the
@@ -29,6 +30,7 @@
 #define CHUNK_BYTES  4096
 #define STREAM_BYTES (WT_DSMR_TELEGRAM_BYTES_MAX + WT_DSMR_LINE_BYTES_MAX + CHUNK_BYTES)
 _Static_assert(STREAM_BYTES >= WT_SML_FRAME_BYTES_MAX + 16 + CHUNK_BYTES, "room for an SML frame");
+_Static_assert(STREAM_BYTES >= WT_SUNSPEC_DUMP_BYTES_MAX + CHUNK_BYTES, "room for a SunSpec dump");
 
 typedef struct {
     const bridge_meter *cfg;
@@ -131,6 +133,28 @@ static void on_reading(bridge *b, size_t i, const wt_meter_reading *reading, int
 /* Parse what is buffered; each complete reading goes to `sink`. */
 typedef void (*reading_sink)(bridge *b, size_t i, const wt_meter_reading *r, int64_t t_ms);
 
+/* The last SunSpec device decoded (probe prints its points). */
+static wt_sunspec_device sunspec_device;
+
+/* One SunSpec dump (a poll of the Modbus thread, or a replayed file) into a
+ * reading of its energy registers. */
+static wt_err sunspec_next(wt_meter_reading *reading, size_t *used, const meter_rt *m)
+{
+    static wt_sunspec_image image;
+    wt_err err = wt_sunspec_dump_next(&image, used, m->buf, m->len, m->eof);
+    const char *detail = image.detail;
+    if (err == WT_OK) {
+        err = wt_sunspec_decode(&sunspec_device, &image);
+        detail = sunspec_device.detail;
+    }
+    if (err == WT_OK)
+        return wt_sunspec_reading(reading, &sunspec_device, m->cfg->sunspec_model.id,
+                                  m->cfg->sunspec_model.nth);
+    if (err != WT_ERR_NOT_FOUND)
+        snprintf(reading->detail, sizeof reading->detail, "%s", detail);
+    return err;
+}
+
 static void parse_buffer(bridge *b, size_t i, reading_sink sink)
 {
     static wt_meter_reading reading;
@@ -160,6 +184,8 @@ static void parse_buffer(bridge *b, size_t i, reading_sink sink)
             }
         } else if (m->cfg->protocol == WT_METER_FORMAT_DSMR) {
             err = wt_dsmr_next(&reading, &used, m->buf, m->len, m->eof, flags);
+        } else if (m->cfg->protocol == WT_METER_FORMAT_SUNSPEC) {
+            err = sunspec_next(&reading, &used, m);
         } else {
             err = wt_sml_next(&reading, &used, &m->sml_list, m->buf, m->len, m->eof, flags);
         }
@@ -590,11 +616,16 @@ static void run_usage(FILE *out)
             "  nonce_base = N           (the gateway's nonce on the chain when it signed\n"
             "                            elsewhere before this outbox; else 0)\n"
             "  [any-name]               (one section per meter)\n"
-            "  protocol = dsmr|sml|tasmota\n"
-            "  input = file|pipe|serial|tcp|mqtt\n"
+            "  protocol = dsmr|sml|tasmota|sunspec\n"
+            "  input = file|pipe|serial|tcp|mqtt|modbus-tcp\n"
             "  address = PATH | /dev/ttyUSB0 | HOST:PORT | HOST:PORT/TOPIC (mqtt, tasmota)\n"
             "  meter_id = ID            (as registered on the chain)\n"
-            "  baud = 115200|9600       (serial: 8N1, or 7E1 at 9600 for DSMR 2.2/3)\n");
+            "  baud = 115200|9600       (serial: 8N1, or 7E1 at 9600 for DSMR 2.2/3)\n"
+            "  unit_id = 1              (modbus-tcp: the Modbus unit id, 0-255)\n"
+            "  poll_interval_ms = 5000  response_timeout_ms = 2000   (modbus-tcp)\n"
+            "  sunspec_model = auto|ID[:N]  (the model whose energy counts: auto = the\n"
+            "                            first meter 201-204, else the first inverter\n"
+            "                            101-103; ID:N = the Nth model ID)\n");
 }
 
 int wt_meter_cmd_run(int argc, char **argv)
@@ -734,7 +765,11 @@ static void probe_sink(bridge *b, size_t i, const wt_meter_reading *r, int64_t t
     if (probe_out.got)
         return;
     size_t len = 0;
-    if (wt_meter_reading_json(probe_out.json, sizeof probe_out.json, &len, r) != WT_OK)
+    wt_err err =
+        r->format == WT_METER_FORMAT_SUNSPEC
+            ? wt_sunspec_json(probe_out.json, sizeof probe_out.json, &len, &sunspec_device, r)
+            : wt_meter_reading_json(probe_out.json, sizeof probe_out.json, &len, r);
+    if (err != WT_OK)
         return;
     probe_out.registers = wt_agg_registers(&probe_out.import_mwh, &probe_out.export_mwh, r);
     probe_out.got = true;

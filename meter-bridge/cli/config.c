@@ -1,6 +1,7 @@
 /*
  * config.c — `wattle-meter run --config FILE` settings (libinih), and opening
- * the inputs they name: files, pipes, serial devices (termios), TCP streams.
+ * the inputs they name: files, pipes, serial devices (termios), TCP streams,
+ * MQTT subscriptions, Modbus TCP pollers (modbus.c).
  */
 #include "bridge.h"
 
@@ -35,6 +36,27 @@ static bool parse_i64(int64_t *out, const char *text, int64_t lo, int64_t hi)
     return true;
 }
 
+bool bridge_sunspec_model_parse(bridge_sunspec_model *model, const char *text)
+{
+    if (strcmp(text, "auto") == 0) {
+        *model = (bridge_sunspec_model){0, 1};
+        return true;
+    }
+    char id_text[8];
+    const char *colon = strchr(text, ':');
+    size_t n = colon != NULL ? (size_t)(colon - text) : strlen(text);
+    int64_t id = 0, nth = 1;
+    if (n == 0 || n >= sizeof id_text)
+        return false;
+    memcpy(id_text, text, n);
+    id_text[n] = '\0';
+    if (!parse_i64(&id, id_text, 1, 65534) || !wt_sunspec_is_energy_model((uint16_t)id) ||
+        (colon != NULL && !parse_i64(&nth, colon + 1, 1, WT_SUNSPEC_MODELS_MAX)))
+        return false;
+    *model = (bridge_sunspec_model){(uint16_t)id, (uint32_t)nth};
+    return true;
+}
+
 static bool copy(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
@@ -58,6 +80,10 @@ static bridge_meter *meter_of(bridge_config *cfg, const char *section)
     bridge_meter *m = &cfg->meters[cfg->meters_count++];
     memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", section);
+    m->unit_id = 1;
+    m->poll_interval_ms = 5000;
+    m->response_timeout_ms = 2000;
+    m->sunspec_model = (bridge_sunspec_model){0, 1};
     return m;
 }
 
@@ -116,15 +142,17 @@ static int on_ini(void *user, const char *section, const char *name, const char 
             m->protocol = strcmp(value, "dsmr") == 0      ? WT_METER_FORMAT_DSMR
                           : strcmp(value, "sml") == 0     ? WT_METER_FORMAT_SML
                           : strcmp(value, "tasmota") == 0 ? WT_METER_FORMAT_TASMOTA
+                          : strcmp(value, "sunspec") == 0 ? WT_METER_FORMAT_SUNSPEC
                                                           : 0;
             ok = m->protocol != 0;
         } else if (strcmp(name, "input") == 0) {
-            m->input = strcmp(value, "file") == 0     ? INPUT_FILE
-                       : strcmp(value, "pipe") == 0   ? INPUT_PIPE
-                       : strcmp(value, "serial") == 0 ? INPUT_SERIAL
-                       : strcmp(value, "tcp") == 0    ? INPUT_TCP
-                       : strcmp(value, "mqtt") == 0   ? INPUT_MQTT
-                                                      : 0;
+            m->input = strcmp(value, "file") == 0         ? INPUT_FILE
+                       : strcmp(value, "pipe") == 0       ? INPUT_PIPE
+                       : strcmp(value, "serial") == 0     ? INPUT_SERIAL
+                       : strcmp(value, "tcp") == 0        ? INPUT_TCP
+                       : strcmp(value, "mqtt") == 0       ? INPUT_MQTT
+                       : strcmp(value, "modbus-tcp") == 0 ? INPUT_MODBUS_TCP
+                                                          : 0;
             ok = m->input != 0;
         } else if (strcmp(name, "address") == 0) {
             ok = copy(m->address, sizeof m->address, value);
@@ -136,6 +164,15 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         } else if (strcmp(name, "baud") == 0) {
             ok = parse_i64(&v, value, 0, 4000000) && (v == 9600 || v == 115200);
             m->baud = (uint32_t)v;
+        } else if (strcmp(name, "unit_id") == 0) {
+            ok = parse_i64(&v, value, 0, 255);
+            m->unit_id = (uint8_t)v;
+        } else if (strcmp(name, "poll_interval_ms") == 0) {
+            ok = parse_i64(&m->poll_interval_ms, value, 100, 3600000);
+        } else if (strcmp(name, "response_timeout_ms") == 0) {
+            ok = parse_i64(&m->response_timeout_ms, value, 10, 60000);
+        } else if (strcmp(name, "sunspec_model") == 0) {
+            ok = bridge_sunspec_model_parse(&m->sunspec_model, value);
         } else {
             snprintf(ic->error, sizeof ic->error, "unknown key [%s] %s", section, name);
             return 0;
@@ -213,6 +250,15 @@ bool bridge_config_load(bridge_config *cfg, const char *path, const char *prog)
         if (m->input == INPUT_MQTT && m->protocol != WT_METER_FORMAT_TASMOTA) {
             fprintf(stderr, "%s: %s: [%s] input mqtt carries Tasmota messages only\n", prog, path,
                     m->name);
+            return false;
+        }
+        bool dumps = m->input == INPUT_FILE || m->input == INPUT_PIPE;
+        if ((m->input == INPUT_MODBUS_TCP && m->protocol != WT_METER_FORMAT_SUNSPEC) ||
+            (m->protocol == WT_METER_FORMAT_SUNSPEC && m->input != INPUT_MODBUS_TCP && !dumps)) {
+            fprintf(stderr,
+                    "%s: %s: [%s] protocol sunspec reads input modbus-tcp (or dumps from a file "
+                    "or pipe), and modbus-tcp carries sunspec only\n",
+                    prog, path, m->name);
             return false;
         }
         for (size_t j = 0; j < i; j++)
@@ -404,6 +450,7 @@ static int mqtt_open(const char *address, char *err, size_t err_cap)
 
 void bridge_inputs_stop(void)
 {
+    bridge_modbus_stop_all();
     for (size_t i = 0; i < mqtt_count; i++) {
         mqtt_client *c = mqtt_clients[i];
         mosquitto_disconnect(c->mosq);
@@ -441,6 +488,11 @@ int bridge_input_open(const bridge_meter *m, char *err, size_t err_cap)
         break;
     case INPUT_MQTT:
         fd = mqtt_open(m->address, err, err_cap);
+        if (fd < 0)
+            return -1;
+        break;
+    case INPUT_MODBUS_TCP:
+        fd = bridge_modbus_open(m, err, err_cap);
         if (fd < 0)
             return -1;
         break;

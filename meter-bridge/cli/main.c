@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const wt_meter_command commands[] = {
-    {"parse", "decode DSMR P1, SML or Tasmota JSON input into JSON lines", wt_meter_cmd_parse},
+    {"parse", "decode DSMR P1, SML, Tasmota JSON or SunSpec dumps into JSON lines",
+     wt_meter_cmd_parse},
     {"run", "the bridge: meters to signed interval readings, via an outbox, to the engine",
      wt_meter_cmd_run},
     {"probe", "read one telegram from a configured meter and print it", wt_meter_cmd_probe},
@@ -15,7 +16,8 @@ static const wt_meter_command commands[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: wattle-meter COMMAND [ARGS...]\n\n"
-                 "wattle-meter reads smart meters (DSMR P1, SML, Tasmota) for the wattle\n"
+                 "wattle-meter reads smart meters and inverters (DSMR P1, SML, Tasmota,\n"
+                 "SunSpec over Modbus TCP) for the wattle\n"
                  "energy market. Run 'wattle-meter COMMAND --help' for a command's options.\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -359,6 +359,18 @@ static void registers_of_reading(void **state)
     add_value(&r, wt_obis_make(1, 0, 1, 8, 0), WT_UNIT_MWH, 5);
     assert_int_equal(wt_agg_registers(&imp, &exp, &r), WT_OK);
     assert_int_equal(exp, 0);
+    /* export only (an inverter): import 0 */
+    memset(&r, 0, sizeof r);
+    add_value(&r, wt_obis_make(1, 0, 2, 8, 0), WT_UNIT_MWH, 29708760000);
+    assert_int_equal(wt_agg_registers(&imp, &exp, &r), WT_OK);
+    assert_int_equal(imp, 0);
+    assert_int_equal(exp, 29708760000);
+    /* power alone is no register */
+    memset(&r, 0, sizeof r);
+    add_value(&r, wt_obis_make(1, 0, 2, 7, 0), WT_UNIT_MW, 5);
+    assert_int_equal(wt_agg_registers(&imp, &exp, &r), WT_ERR_NOT_FOUND);
+    memset(&r, 0, sizeof r);
+    add_value(&r, wt_obis_make(1, 0, 1, 8, 0), WT_UNIT_MWH, 5);
     /* a negative register is bad */
     add_value(&r, wt_obis_make(1, 0, 2, 8, 0), WT_UNIT_MWH, -5);
     assert_int_equal(wt_agg_registers(&imp, &exp, &r), WT_ERR_BAD_METER_VALUE);
