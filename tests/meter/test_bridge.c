@@ -8,9 +8,12 @@
  * arrives exactly once and in order (consecutive intervals, consecutive
  * nonces, increasing sequence numbers, each txid committed in the ledger).
  * Then the bridge is stopped and started again on the same outbox: nothing
- * is lost or sent twice. argv: wattled, wattle, wattle-meter.
+ * is lost or sent twice. Then SunSpec: the bridge polls a real Modbus TCP
+ * server (an inverter and a meter) and their energy lands in the committed
+ * READINGS. argv: wattled, wattle, wattle-meter.
  */
 #include "meter.h"
+#include "modbus_server.h"
 #include "proc.h"
 #include "run_cmd.h"
 #include "testutil.h"
@@ -329,6 +332,191 @@ static void outage_then_back(void **state)
         close(fifo_fd[i]);
 }
 
+/* ------------------------------------------------ SunSpec over Modbus TCP */
+
+typedef struct {
+    int64_t import_mwh, export_mwh;
+    size_t intervals;
+} meter_sum;
+
+static void sum_readings(const char *queue, meter_sum *inv, meter_sum *grid, uint64_t *rows)
+{
+    wt_queue *q = NULL;
+    uint64_t counts[3], last = 0;
+    bool any = false;
+    assert_int_equal(wt_queue_open(&q, queue), WT_OK);
+    assert_int_equal(wt_queue_stats(q, counts, &last, &any), WT_OK);
+    assert_true(any);
+    assert_int_equal(counts[WT_QUEUE_REJECTED], 0);
+    assert_int_equal(counts[WT_QUEUE_PENDING], 0);
+    *rows = counts[WT_QUEUE_COMMITTED];
+    for (uint64_t k = last + 1 - *rows; k <= last; k++) {
+        wt_queue_item it;
+        assert_int_equal(wt_queue_get(q, &it, k), WT_OK);
+        assert_int_equal(it.state, WT_QUEUE_COMMITTED);
+        wt_tx d;
+        const char *field = NULL;
+        assert_int_equal(wt_tx_decode(&d, &field, it.tx, it.tx_len), WT_OK);
+        wt_reading e;
+        size_t pos = 0;
+        while (wt_readings_next(&e, &pos, &d.body.readings)) {
+            meter_sum *m = e.meter_id.len == 5 && memcmp(e.meter_id.bytes, "INV-1", 5) == 0 ? inv
+                           : e.meter_id.len == 6 && memcmp(e.meter_id.bytes, "GRID-1", 6) == 0
+                               ? grid
+                               : NULL;
+            assert_non_null(m); /* the device that is down never reports */
+            m->import_mwh += e.import_mwh;
+            m->export_mwh += e.export_mwh;
+            m->intervals++;
+        }
+        char hex[65];
+        wt_hex_encode(hex, it.txid, 32);
+        run_result r;
+        run_cmdl(&r, wattle, "tx", "status", "--node", http_url, hex, NULL);
+        expect_ok(&r, "tx status");
+        if (strstr(r.out, "\"status\":\"committed\"") == NULL)
+            fail_msg("interval %llu: %s", (unsigned long long)k, r.out);
+        run_result_free(&r);
+        wt_queue_item_free(&it);
+    }
+    wt_queue_close(q);
+}
+
+/* `wattle-meter run` polling a real Modbus TCP server (libmodbus, in this
+ * process) that serves a SunSpec inverter (unit 1, model 103, WH_SF 1) and
+ * a grid meter (unit 2, model 203, TotWh_SF 0) whose registers grow while
+ * the bridge runs; a third device is down the whole time, and the inverter
+ * answers without its 'SunS' marker for a while. The energy lands in the
+ * committed READINGS: the inverter's as export only, the meter's both ways,
+ * never more than the registers grew. */
+static void sunspec_modbus_run(void **state)
+{
+    (void)state;
+    if (node.pid <= 0)
+        start_daemon();
+    char gw_key[400], owner_key[400], gw_addr[WT_ADDRESS_CHARS + 1],
+        owner_addr[WT_ADDRESS_CHARS + 1], op_key[400];
+    new_key(gw_key, sizeof gw_key, gw_addr, "ss-gateway");
+    new_key(owner_key, sizeof owner_key, owner_addr, "ss-owner");
+    snprintf(op_key, sizeof op_key, "%s/operator.key", chain);
+    run_result r;
+    run_cmdl(&r, wattle, "register", "gateway", "--key", op_key, "--gateway", gw_addr, "--zone",
+             "campus", "--node", http_url, NULL);
+    expect_ok(&r, "register gateway");
+    run_result_free(&r);
+    const char *ids[2] = {"INV-1", "GRID-1"};
+    for (int i = 0; i < 2; i++) {
+        run_cmdl(&r, wattle, "register", "meter", "--key", op_key, "--meter", ids[i], "--owner",
+                 owner_addr, "--zone", "campus", "--gateway", gw_addr, "--node", http_url, NULL);
+        expect_ok(&r, "register meter");
+        run_result_free(&r);
+    }
+    int port = 0;
+    ss_server *server = ss_server_start(&port);
+    assert_non_null(server);
+    static ss_map inv, grid, nomark;
+    const uint32_t wh0 = 100000, imp0 = 5000000, exp0 = 2000000;
+    ss_map_begin(&inv, 40000);
+    ss_map_common(&inv, "Wattle", "INV", "INV-SN", 0);
+    uint32_t inv_at = ss_map_inverter(&inv, 103, wh0, 1);
+    ss_map_end(&inv);
+    ss_map_begin(&grid, 40000);
+    ss_map_common(&grid, "Wattle", "GRID", "GRID-SN", 1);
+    uint32_t grid_at = ss_map_meter(&grid, 203, imp0, exp0, 0);
+    ss_map_end(&grid);
+    ss_map_begin(&nomark, 40000);
+    ss_map_put(&nomark, 0, 0x1234);
+    ss_map_common(&nomark, "W", "M", "S", 0);
+    ss_map_end(&nomark);
+    ss_server_set(server, 1, &inv);
+    ss_server_set(server, 2, &grid);
+    int down_port = wt_proc_free_port();
+    char queue_ss[400], config_ss[400], log_ss[400];
+    snprintf(queue_ss, sizeof queue_ss, "%s/outbox-sunspec.db", tmp);
+    snprintf(config_ss, sizeof config_ss, "%s/bridge-sunspec.ini", tmp);
+    snprintf(log_ss, sizeof log_ss, "%s/bridge-sunspec.log", tmp);
+    FILE *f = fopen(config_ss, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[gateway]\nkey = %s\nnode = %s\ngenesis = %s/genesis.bin\nqueue = %s\n"
+            "flush_delay_ms = 300\ntimeout_ms = 300\nretry_ms = 300\n\n"
+            "[inverter]\nprotocol = sunspec\ninput = modbus-tcp\naddress = 127.0.0.1:%d\n"
+            "unit_id = 1\npoll_interval_ms = 150\nresponse_timeout_ms = 500\nmeter_id = INV-1\n\n"
+            "[grid]\nprotocol = sunspec\ninput = modbus-tcp\naddress = 127.0.0.1:%d\n"
+            "unit_id = 2\nsunspec_model = 203\npoll_interval_ms = 150\nmeter_id = GRID-1\n\n"
+            "[down]\nprotocol = sunspec\ninput = modbus-tcp\naddress = 127.0.0.1:%d\n"
+            "poll_interval_ms = 150\nmeter_id = DOWN-1\n",
+            gw_key, nng_url, chain, queue_ss, port, port, down_port);
+    fclose(f);
+    char *argv[] = {wattle_meter, "run", "--config", config_ss, NULL};
+    bridge_pid = wt_proc_spawn(log_ss, argv);
+    assert_true(bridge_pid > 0);
+    /* every 100 ms: 10 Wh produced (WH += 1 at WH_SF 1), 3 Wh imported, 1 Wh exported */
+    uint32_t wh = wh0, imp = imp0, exp = exp0;
+    for (int t = 0; t < 70; t++) {
+        if (t == 25)
+            ss_server_set(server, 1, &nomark); /* garbage for a second */
+        if (t == 35) {
+            ss_map_put32(&inv, inv_at + SS_INV_WH, wh);
+            ss_server_set(server, 1, &inv);
+        }
+        if (t < 25 || t >= 35) {
+            wh = ss_server_add32(server, 1, inv_at + SS_INV_WH, 1);
+        } else { /* it goes on producing while it answers garbage */
+            wh++;
+            ss_map_put32(&inv, inv_at + SS_INV_WH, wh);
+        }
+        imp = ss_server_add32(server, 2, grid_at + SS_MTR_TOTWHIMP, 3);
+        exp = ss_server_add32(server, 2, grid_at + SS_MTR_TOTWHEXP, 1);
+        wt_proc_sleep_ms(100);
+    }
+    /* the last interval closes a flush delay after it ends */
+    uint64_t counts[3] = {0, 0, 0};
+    for (int i = 0; i < 50; i++) {
+        wt_proc_sleep_ms(100);
+        wt_queue *q = NULL;
+        uint64_t last = 0;
+        bool any = false;
+        if (wt_queue_open(&q, queue_ss) == WT_OK) {
+            wt_queue_stats(q, counts, &last, &any);
+            wt_queue_close(q);
+        }
+        if (counts[WT_QUEUE_COMMITTED] >= 5 && counts[WT_QUEUE_PENDING] == 0)
+            break;
+    }
+    wt_proc_stop(&bridge_pid, SIGTERM);
+    ss_server_stop(server);
+    size_t log_len = 0;
+    char *log = wt_test_read_file(log_ss, &log_len);
+    assert_non_null(log);
+    char down_msg[128];
+    snprintf(down_msg, sizeof down_msg, "[down] modbus 127.0.0.1:%d: Connection refused",
+             down_port);
+    if (strstr(log, down_msg) == NULL ||
+        strstr(log, "[inverter] no SunSpec 'SunS' marker at 40000, 50000, 0") == NULL ||
+        strstr(log, "[inverter] reading again") == NULL)
+        fail_msg("the bridge log does not report the failures:\n%s", log);
+    meter_sum s_inv = {0, 0, 0}, s_grid = {0, 0, 0};
+    uint64_t rows = 0;
+    sum_readings(queue_ss, &s_inv, &s_grid, &rows);
+    if (rows < 5)
+        fail_msg("%llu intervals committed:\n%s", (unsigned long long)rows, log);
+    free(log);
+    assert_int_equal(s_inv.intervals, rows);
+    assert_int_equal(s_grid.intervals, rows);
+    /* the inverter only exports; everything counted came from the registers */
+    assert_int_equal(s_inv.import_mwh, 0);
+    assert_true(s_inv.export_mwh > 0);
+    assert_true(s_inv.export_mwh <= (int64_t)(wh - wh0) * 10000);
+    assert_true(s_grid.import_mwh > 0 && s_grid.import_mwh <= (int64_t)(imp - imp0) * 1000);
+    assert_true(s_grid.export_mwh > 0 && s_grid.export_mwh <= (int64_t)(exp - exp0) * 1000);
+    /* the registers grow 3:1, and so does what the bridge saw of them */
+    assert_true(s_grid.import_mwh >= 2 * s_grid.export_mwh);
+    printf("sunspec run: %llu intervals, inverter %lld mWh out, meter %lld in / %lld out\n",
+           (unsigned long long)rows, (long long)s_inv.export_mwh, (long long)s_grid.import_mwh,
+           (long long)s_grid.export_mwh);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -341,6 +529,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(outage_then_back),
+        cmocka_unit_test(sunspec_modbus_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,11 +3,14 @@
  * (integration): a pty pair standing in for the serial port (115200 8N1 and
  * 9600 7E1 settings), a TCP stream served by the test (ser2net style), a
  * file, an MQTT subscription to a real mosquitto broker started on a
- * loopback port (a Tasmota message published to it, retained); and the
+ * loopback port (a Tasmota message published to it, retained), a real
+ * Modbus TCP server (libmodbus, modbus_server.c) serving SunSpec inverters
+ * and meters, with devices that are down or answer garbage; and the
  * configuration errors `run` and `probe` share, each naming what is wrong.
  * argv[1] = wattle-meter, argv[2] = mosquitto (the broker).
  */
 #include "proc.h"
+#include "modbus_server.h"
 #include "run_cmd.h"
 #include "testutil.h"
 
@@ -271,6 +274,147 @@ static void mqtt_broker(void **state)
     wt_proc_stop(&broker, SIGTERM);
 }
 
+/* probe with its own timeout (a failing Modbus device is retried until it) */
+static void probe_within(run_result *r, const char *meter, const char *timeout_ms)
+{
+    char *argv[] = {wattle_meter,  "probe",        "--config",         config, "--meter",
+                    (char *)meter, "--timeout-ms", (char *)timeout_ms, NULL};
+    run_cmd(r, argv, NULL);
+}
+
+static void expect_probe(const char *meter, const char *timeout_ms, int status, const char *out,
+                         const char *err)
+{
+    run_result r;
+    probe_within(&r, meter, timeout_ms);
+    if (r.status != status || (out != NULL && strstr(r.out, out) == NULL) ||
+        (err != NULL && strstr(r.err, err) == NULL))
+        fail_msg("[%s]: status %d (wanted %d)\nstdout: %s\nstderr: %s", meter, r.status, status,
+                 r.out, r.err);
+    run_result_free(&r);
+}
+
+/* A real Modbus TCP server (libmodbus, in this process) serving SunSpec maps
+ * per unit id: an inverter, a meter, both in one chain, a map at 50000; and
+ * devices that answer garbage or nothing. */
+static void modbus_sunspec(void **state)
+{
+    (void)state;
+    int port = 0, junk_port = 0;
+    ss_server *server = ss_server_start(&port);
+    assert_non_null(server);
+    ss_garbage *junk = ss_garbage_start(&junk_port);
+    assert_non_null(junk);
+    int down_port = wt_proc_free_port(); /* nothing listens there */
+    static ss_map map;
+    ss_map_begin(&map, 40000); /* unit 1: a three-phase inverter */
+    ss_map_common(&map, "Wattle", "INV-3000", "INV-SN-1", 0);
+    ss_map_inverter(&map, 103, 2970876, 1);
+    ss_map_end(&map);
+    ss_server_set(server, 1, &map);
+    ss_map_begin(&map, 40000); /* unit 2: a grid meter, TotWh_SF -1 */
+    ss_map_common(&map, "Wattle", "GRID-3", "GRID-SN-2", 1);
+    ss_map_meter(&map, 203, 123456, 7890, -1);
+    ss_map_end(&map);
+    ss_server_set(server, 2, &map);
+    ss_map_begin(&map, 50000); /* unit 3: both in one chain, at 50000 */
+    ss_map_common(&map, "Wattle", "HYBRID", "H-3", 0);
+    ss_map_inverter(&map, 101, 1000, 0);
+    ss_map_meter(&map, 201, 20, 30, 3);
+    ss_map_end(&map);
+    ss_server_set(server, 3, &map);
+    ss_map_begin(&map, 40000); /* unit 5: registers, but no 'SunS' */
+    ss_map_put(&map, 1, 0x6E54);
+    ss_map_common(&map, "W", "M", "S", 0);
+    ss_map_end(&map);
+    ss_server_set(server, 5, &map);
+    ss_map_begin(&map, 40000); /* unit 6: an inverter model of the wrong length */
+    ss_map_common(&map, "W", "M", "S", 0);
+    ss_map_model(&map, 101, 40);
+    ss_map_end(&map);
+    ss_server_set(server, 6, &map);
+    ss_map_begin(&map, 40000); /* unit 7: no model that carries energy */
+    ss_map_common(&map, "W", "M", "S", 0);
+    ss_map_model(&map, 120, 26);
+    ss_map_end(&map);
+    ss_server_set(server, 7, &map);
+    char lines[4096];
+    int n = 0;
+    static const struct {
+        const char *name;
+        int unit;
+        const char *model;
+    } sections[] = {{"inv", 1, "auto"},      {"grid", 2, "auto"},   {"hyb-inv", 3, "101"},
+                    {"hyb", 3, "auto"},      {"nomark", 5, "auto"}, {"badlen", 6, "auto"},
+                    {"noenergy", 7, "auto"}, {"nounit", 9, "auto"}};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        n += snprintf(lines + n, sizeof lines - (size_t)n,
+                      "[%s]\nprotocol = sunspec\ninput = modbus-tcp\naddress = 127.0.0.1:%d\n"
+                      "unit_id = %d\nsunspec_model = %s\npoll_interval_ms = 200\n"
+                      "response_timeout_ms = 500\nmeter_id = M-%zu\n\n",
+                      sections[i].name, port, sections[i].unit, sections[i].model, i);
+    n += snprintf(lines + n, sizeof lines - (size_t)n,
+                  "[down]\nprotocol = sunspec\ninput = modbus-tcp\naddress = 127.0.0.1:%d\n"
+                  "poll_interval_ms = 200\nmeter_id = M-down\n\n"
+                  "[junk]\nprotocol = sunspec\ninput = modbus-tcp\naddress = localhost:%d\n"
+                  "poll_interval_ms = 200\nresponse_timeout_ms = 300\nmeter_id = M-junk\n",
+                  down_port, junk_port);
+    write_config(lines);
+    /* WH 2970876 x 10^1 Wh, the model's points with it */
+    expect_probe("inv", "5000", 0, "import_mwh=0 export_mwh=29708760000 meter_id=M-0", NULL);
+    expect_probe("inv", "5000", 0, "\"meter_id\":\"INV-SN-1\"", NULL);
+    expect_probe("inv", "5000", 0, "\"name\":\"inverter_three_phase\"", NULL);
+    expect_probe("inv", "5000", 0, "\"W\":970,", NULL);
+    expect_probe("inv", "5000", 0, "\"St\":\"MPPT\"", NULL);
+    /* 123456 x 10^-1 Wh imported, 7890 x 10^-1 exported; a common model of 65 */
+    expect_probe("grid", "5000", 0, "import_mwh=12345600 export_mwh=789000 meter_id=M-1", NULL);
+    expect_probe("grid", "5000", 0, "\"1-0:1.8.0\":12345600,\"1-0:2.8.0\":789000", NULL);
+    /* one chain, two models: chosen by sunspec_model, else the meter */
+    expect_probe("hyb-inv", "5000", 0, "import_mwh=0 export_mwh=1000000 meter_id=M-2", NULL);
+    expect_probe("hyb", "5000", 0, "import_mwh=20000000 export_mwh=30000000 meter_id=M-3", NULL);
+    /* garbage: reported (what is wrong), retried, and in the end nothing read */
+    expect_probe("nomark", "1200", 1, NULL, "no SunSpec 'SunS' marker at 40000, 50000, 0");
+    expect_probe("badlen", "1200", 1, NULL, "model 101 at 40070 has length 40");
+    expect_probe("noenergy", "1200", 1, NULL,
+                 "no meter (201-204) or inverter (101-103) in the chain: 1 120");
+    expect_probe("nounit", "1200", 1, NULL, "no SunSpec 'SunS' marker");
+    expect_probe("down", "1200", 1, NULL, "Connection refused; trying again every 200 ms");
+    expect_probe("junk", "1500", 1, NULL, "[junk] reading the marker at 40000");
+    /* the device comes back: the next probe reads it */
+    ss_map_begin(&map, 40000);
+    ss_map_common(&map, "W", "M", "S", 0);
+    ss_map_meter(&map, 202, 1, 2, 0);
+    ss_map_end(&map);
+    ss_server_set(server, 5, &map);
+    expect_probe("nomark", "5000", 0, "import_mwh=1000 export_mwh=2000", NULL);
+    assert_true(ss_server_requests(server, -1) > 20);
+    ss_garbage_stop(junk);
+    ss_server_stop(server);
+    /* configuration errors of the SunSpec keys */
+    static const struct {
+        const char *lines, *err;
+    } bad[] = {
+        {"[m]\nprotocol = dsmr\ninput = modbus-tcp\naddress = h:1\nmeter_id = M\n",
+         "modbus-tcp carries sunspec only"},
+        {"[m]\nprotocol = sunspec\ninput = serial\naddress = /dev/x\nmeter_id = M\n",
+         "protocol sunspec reads input modbus-tcp"},
+        {"[m]\nsunspec_model = 120\n", "bad value for [m] sunspec_model: '120'"},
+        {"[m]\nsunspec_model = 203:0\n", "bad value for [m] sunspec_model"},
+        {"[m]\nunit_id = 256\n", "bad value for [m] unit_id"},
+        {"[m]\npoll_interval_ms = 10\n", "bad value for [m] poll_interval_ms"},
+        {"[m]\nprotocol = sunspec\ninput = modbus-tcp\naddress = nohost\nmeter_id = M\n",
+         "modbus-tcp address 'nohost' is not HOST:PORT"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_config(bad[i].lines);
+        run_result r;
+        probe(&r, NULL);
+        if (r.status != 2 || strstr(r.err, bad[i].err) == NULL)
+            fail_msg("case %zu: status %d, stderr: %s", i, r.status, r.err);
+        run_result_free(&r);
+    }
+}
+
 static void file_and_config_errors(void **state)
 {
     (void)state;
@@ -357,6 +501,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(serial_pty),
         cmocka_unit_test(tcp_stream),
         cmocka_unit_test(mqtt_broker),
+        cmocka_unit_test(modbus_sunspec),
         cmocka_unit_test(file_and_config_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

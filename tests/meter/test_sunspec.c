@@ -472,8 +472,8 @@ static void dump_text(void **state)
     assert_int_equal(wt_sunspec_dump_next(&image, &used, (const uint8_t *)two, len, true), WT_OK);
     assert_int_equal(image.base, 1);
     at += used;
-    assert_int_equal(
-        wt_sunspec_dump_next(&image, &used, (const uint8_t *)two + at, len - at, true), WT_OK);
+    assert_int_equal(wt_sunspec_dump_next(&image, &used, (const uint8_t *)two + at, len - at, true),
+                     WT_OK);
     assert_int_equal(image.base, 2);
     at += used;
     assert_int_equal(at, len);
