@@ -195,6 +195,34 @@ void wt_nng_close(wt_daemon *d);    /* close PUB too */
 /* Publish "<topic>\n<json>" (no-op without a PUB socket). */
 void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body);
 
+/* ------------------------------------------------------------ HTTP input */
+
+/* The parsed body of POST /v1/txs, {"txs":["<hex>",...]}: count decoded
+ * transactions raws[i] (lens[i] bytes, at least 1) in memory it owns; on
+ * failure the HTTP status (400, 413, 503), the error, a message and the
+ * field ("txs" or "txs[i]"; "" when none) to answer with. */
+typedef struct {
+    size_t count;
+    const uint8_t **raws;
+    size_t *lens;
+    uint8_t *mem;
+    int status;
+    wt_err err;
+    char message[256];
+    char field[32];
+} wt_http_txs;
+
+/* Parse body (body_len bytes, any content) allowing at most txs_max
+ * transactions. Pure: no I/O. Release with wt_http_txs_free. */
+wt_err wt_http_txs_parse(wt_http_txs *txs, const char *body, size_t body_len, size_t txs_max);
+void wt_http_txs_free(wt_http_txs *txs);
+
+struct sockaddr;
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; false for NULL. */
+bool wt_http_addr_is_loopback(const struct sockaddr *sa);
+/* The admin paths (/metrics): answered only to loopback peers, 403 otherwise. */
+bool wt_http_path_is_admin(const char *path);
+
 /* HTTP: its own thread and event loop. */
 wt_err wt_http_start(wt_daemon *d);
 void wt_http_stop(wt_daemon *d);
