@@ -114,34 +114,67 @@ void wt_proc_print_file(const char *path)
 
 int wt_proc_http_status(int port, const char *path, int timeout_ms)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    return wt_proc_http(NULL, "127.0.0.1", port, "GET", path, NULL, timeout_ms);
+}
+
+int wt_proc_http(char **body_out, const char *host, int port, const char *method, const char *path,
+                 const char *body, int timeout_ms)
+{
+    if (body_out != NULL)
+        *body_out = NULL;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int status = -1;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+    char *resp = NULL;
+    size_t body_len = body != NULL ? strlen(body) : 0;
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
         goto out;
-    char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     method, path, host, body_len);
     if (n < 0 || (size_t)n >= sizeof req || write(fd, req, (size_t)n) != n)
         goto out;
-    char resp[64];
-    size_t got = 0;
-    while (got < sizeof resp - 1) {
+    for (size_t off = 0; off < body_len;) {
+        ssize_t w = write(fd, body + off, body_len - off);
+        if (w <= 0)
+            break; /* the server may answer before it has read everything */
+        off += (size_t)w;
+    }
+    size_t cap = 4096, got = 0;
+    resp = malloc(cap);
+    if (resp == NULL)
+        goto out;
+    for (;;) {
+        if (got + 1 == cap) {
+            char *bigger = realloc(resp, cap * 2);
+            if (bigger == NULL)
+                goto out;
+            resp = bigger;
+            cap *= 2;
+        }
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, timeout_ms) <= 0)
             break;
-        ssize_t r = read(fd, resp + got, sizeof resp - 1 - got);
+        ssize_t r = read(fd, resp + got, cap - 1 - got);
         if (r <= 0)
             break;
         got += (size_t)r;
     }
     resp[got] = '\0';
     int code;
-    if (sscanf(resp, "HTTP/1.%*d %d", &code) == 1)
+    if (sscanf(resp, "HTTP/1.%*d %d", &code) == 1) {
         status = code;
+        const char *sep = strstr(resp, "\r\n\r\n");
+        if (body_out != NULL)
+            *body_out = strdup(sep != NULL ? sep + 4 : "");
+    }
 out:
+    free(resp);
     close(fd);
     return status;
 }

@@ -43,6 +43,14 @@ void wt_proc_print_file(const char *path);
  * nothing answers within timeout_ms. */
 int wt_proc_http_status(int port, const char *path, int timeout_ms);
 
+/* One HTTP/1.0 request to host:port (an IPv4 address) over a fresh
+ * connection: method and path, body (NULL: none) sent with its
+ * Content-Length. Returns the status code and, when body_out is not NULL,
+ * the reply's body in *body_out (malloc'd, NUL-terminated; the caller frees
+ * it); -1 when nothing answers within timeout_ms (*body_out NULL then). */
+int wt_proc_http(char **body_out, const char *host, int port, const char *method, const char *path,
+                 const char *body, int timeout_ms);
+
 /* A wattled child process. wt_wattled_init fills everything but pid; fields
  * may be changed before a start (log_level, notify_socket, start_timeout_ms).
  * Every start uses the same ports, so clients configured once keep working
