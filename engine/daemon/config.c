@@ -25,7 +25,7 @@ const char wt_daemon_usage[] =
     "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
     "headers_max, timeout_s, threads;\n"
-    "[nng] workers.\n";
+    "[nng] workers, idle_timeout_s.\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
 {
@@ -42,6 +42,7 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->http_headers_max = 8192;
     cfg->http_timeout_s = 10;
     cfg->http_threads = 4;
+    cfg->nng_idle_timeout_s = 120;
     cfg->catchup_per_tick = 64;
     cfg->settle_delay = 1;
 }
@@ -112,6 +113,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->http_threads, value, 1, 256);
     else if (IS("nng", "workers"))
         ok = parse_u32(&cfg->rep_workers, value, 1, 1024);
+    else if (IS("nng", "idle_timeout_s"))
+        ok = parse_u32(&cfg->nng_idle_timeout_s, value, 1, 86400);
     else {
         ok = false;
         why = "is not a known setting";

@@ -27,6 +27,7 @@ struct wt_http_server {
     struct event_base *base;
     struct evhttp *http;
     wt_store *store; /* read-only, this thread's */
+    wt_http_deadlines *deadlines;
     pthread_t thread;
     bool running;
 };
@@ -715,6 +716,17 @@ static void get_metrics(struct wt_http_server *s, struct evhttp_request *req)
         (unsigned long long)atomic_load(&m->http_errors),
         (unsigned long long)atomic_load(&m->nng_requests),
         (unsigned long long)atomic_load(&m->nng_bad_requests));
+    evbuffer_add_printf(out,
+                        "# HELP wattle_http_slow_closed_total Connections closed because their "
+                        "request did not arrive whole within the timeout.\n"
+                        "# TYPE wattle_http_slow_closed_total counter\n"
+                        "wattle_http_slow_closed_total %llu\n"
+                        "# HELP wattle_nng_idle_closed_total nng connections closed after "
+                        "delivering no complete request for [nng] idle_timeout_s.\n"
+                        "# TYPE wattle_nng_idle_closed_total counter\n"
+                        "wattle_nng_idle_closed_total %llu\n",
+                        (unsigned long long)atomic_load(&m->http_slow_closed),
+                        (unsigned long long)atomic_load(&m->nng_idle_closed));
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; version=0.0.4");
     evhttp_send_reply(req, 200, NULL, out);
@@ -778,6 +790,7 @@ static const char *segment_after(const char *path, const char *prefix)
 static void route(struct evhttp_request *req, void *arg)
 {
     struct wt_http_server *s = arg;
+    wt_http_deadlines_request(s->deadlines, req);
     atomic_fetch_add(&s->d->metrics.http_requests, 1);
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -901,6 +914,10 @@ static wt_err server_init(struct wt_http_server *s, wt_daemon *d, evutil_socket_
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                             EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(s->http, route, s);
+    s->deadlines = wt_http_deadlines_install(s->http, s->base, d->cfg.http_timeout_s,
+                                             &d->metrics.http_slow_closed);
+    if (s->deadlines == NULL)
+        return WT_ERR_NO_MEMORY;
     if (evhttp_accept_socket(s->http, fd) != 0)
         return WT_ERR_UNAVAILABLE;
     if (pthread_create(&s->thread, NULL, http_main, s) != 0)
@@ -963,6 +980,7 @@ void wt_http_stop(wt_daemon *d)
             pthread_join(s->thread, NULL);
         if (s->http != NULL)
             evhttp_free(s->http);
+        wt_http_deadlines_free(s->deadlines);
         if (s->base != NULL)
             event_base_free(s->base);
         wt_store_close(s->store);

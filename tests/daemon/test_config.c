@@ -112,13 +112,10 @@ static void test_bad_settings(void **state)
     assert_int_equal(wt_daemon_config_load(&cfg, &line, msg, sizeof msg, "/nonexistent/x.ini"),
                      WT_ERR_NOT_FOUND);
     static const char *const bad[] = {
-        "[listen]\nhttpx = 1\n",
-        "[market]\ninterval_ms = 999\n",
-        "[market]\ninterval_ms = 5s\n",
-        "[log]\nlevel = loud\n",
-        "[http]\nbody_max = -1\n",
-        "[nng]\nworkers = 0\n",
-        "no section = 1\n",
+        "[listen]\nhttpx = 1\n",        "[market]\ninterval_ms = 999\n",
+        "[market]\ninterval_ms = 5s\n", "[log]\nlevel = loud\n",
+        "[http]\nbody_max = -1\n",      "[nng]\nworkers = 0\n",
+        "[nng]\nidle_timeout_s = 0\n",  "no section = 1\n",
         "[chain]\nstore =\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
