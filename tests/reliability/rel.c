@@ -1,9 +1,12 @@
 /* rel.c — see rel.h. */
 #include "rel.h"
 
+#include "run_cmd.h"
+
 #include <jansson.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +101,8 @@ static void copy_text(char *out, size_t cap, const char *text, size_t len)
 {
     if (len >= cap)
         len = cap - 1;
-    memcpy(out, text, len);
+    if (len > 0)
+        memcpy(out, text, len);
     out[len] = '\0';
 }
 
@@ -231,4 +235,169 @@ int rel_nng_submit(rel_nng *n, rel_result *results, const rel_tx *const *txs, si
     }
     nng_free(reply, reply_len);
     return rc;
+}
+
+/* ------------------------------------------------------ ledger checks */
+
+typedef struct {
+    rel_ledger *out;
+    rel_tx_visit_fn visit;
+    void *arg;
+    uint8_t (*txids)[32];
+    size_t txids_count, txids_cap;
+    bool failed;
+} scan;
+
+static void problem(rel_ledger *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(rel_ledger *out, const char *fmt, ...)
+{
+    if (out->what[0] != '\0')
+        return; /* the first one counts */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->what, sizeof out->what, fmt, ap);
+    va_end(ap);
+}
+
+static bool scan_tx(void *arg, const wt_store_tx *st)
+{
+    scan *sc = arg;
+    rel_ledger *out = sc->out;
+    out->txs++;
+    if (st->seq != out->txs)
+        problem(out, "seq %llu where %llu was due", (unsigned long long)st->seq,
+                (unsigned long long)out->txs);
+    if (sc->txids_count == sc->txids_cap) {
+        size_t cap = sc->txids_cap == 0 ? 4096 : sc->txids_cap * 2;
+        uint8_t(*bigger)[32] = realloc(sc->txids, cap * 32);
+        if (bigger == NULL) {
+            problem(out, "out of memory");
+            return false;
+        }
+        sc->txids = bigger;
+        sc->txids_cap = cap;
+    }
+    memcpy(sc->txids[sc->txids_count++], st->txid, 32);
+    wt_tx tx;
+    const char *field = NULL;
+    if (wt_tx_decode(&tx, &field, st->raw, st->raw_len) != WT_OK) {
+        problem(out, "tx seq %llu does not decode (%s)", (unsigned long long)st->seq,
+                field != NULL ? field : "-");
+        return true;
+    }
+    wt_err err = WT_OK;
+    if (tx.type == WT_TX_MINT)
+        err = wt_add_i64(&out->minted_micro, out->minted_micro, tx.body.mint.amount_micro);
+    else if (tx.type == WT_TX_BURN)
+        err = wt_add_i64(&out->burned_micro, out->burned_micro, tx.body.burn.amount_micro);
+    else if (tx.type == WT_TX_SETTLE) {
+        uint64_t want = out->settles == 0 ? out->genesis_interval : out->last_settle_interval + 1;
+        if (tx.body.settle.interval != want)
+            problem(out, "SETTLE at seq %llu settles interval %llu where %llu was due%s",
+                    (unsigned long long)st->seq, (unsigned long long)tx.body.settle.interval,
+                    (unsigned long long)want,
+                    tx.body.settle.interval < want ? " (settled twice)" : " (one skipped)");
+        out->last_settle_interval = tx.body.settle.interval;
+        out->settles++;
+    }
+    if (err != WT_OK)
+        problem(out, "minted or burned totals overflow at seq %llu", (unsigned long long)st->seq);
+    if (sc->visit != NULL)
+        sc->visit(sc->arg, st, &tx);
+    return true;
+}
+
+static bool scan_block(void *arg, const wt_store_block *b)
+{
+    scan *sc = arg;
+    rel_ledger *out = sc->out;
+    wt_block_header h;
+    if (wt_block_header_decode(&h, b->header, b->header_len) != WT_OK) {
+        problem(out, "block %llu does not decode", (unsigned long long)b->height);
+        return true;
+    }
+    if (b->height != out->blocks)
+        problem(out, "block height %llu where %llu was due", (unsigned long long)b->height,
+                (unsigned long long)out->blocks);
+    if (b->height == 0) {
+        out->genesis_interval = h.interval;
+    } else {
+        /* block 1 closes the genesis block's own interval, then one each */
+        uint64_t want = b->height == 1 ? out->genesis_interval : out->last_block_interval + 1;
+        if (h.interval != want)
+            problem(out, "block %llu closes interval %llu where %llu was due",
+                    (unsigned long long)b->height, (unsigned long long)h.interval,
+                    (unsigned long long)want);
+    }
+    out->last_block_interval = h.interval;
+    out->blocks++;
+    return true;
+}
+
+static bool sum_account(void *arg, const wt_account *a)
+{
+    rel_ledger *out = arg;
+    if (wt_add_i64(&out->balances_micro, out->balances_micro, a->balance_micro) != WT_OK ||
+        wt_add_i64(&out->holds_micro, out->holds_micro, a->holds_micro) != WT_OK)
+        problem(out, "the sum of balances or holds overflows");
+    return true;
+}
+
+static int cmp_txid(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+int rel_ledger_check(rel_ledger *out, const char *db, rel_tx_visit_fn visit, void *arg)
+{
+    memset(out, 0, sizeof *out);
+    wt_store *store = NULL;
+    wt_store_opts so = {.read_only = true};
+    wt_err err = wt_store_open(&store, db, &so);
+    if (err != WT_OK) {
+        problem(out, "cannot open %s: %s", db, wt_errname(err));
+        return -1;
+    }
+    scan sc = {.out = out, .visit = visit, .arg = arg};
+    err = wt_store_snapshot_begin(store);
+    if (err == WT_OK && (err = wt_store_check(store)) != WT_OK)
+        problem(out, "SQLite's integrity check: %s", wt_errname(err));
+    if (err == WT_OK)
+        err = wt_store_blocks_each(store, 0, scan_block, &sc);
+    if (err == WT_OK)
+        err = wt_store_txs_each(store, 1, scan_tx, &sc);
+    if (err == WT_OK)
+        err = wt_store_accounts_each(store, sum_account, out);
+    wt_store_snapshot_end(store);
+    wt_store_close(store);
+    if (err != WT_OK)
+        problem(out, "reading %s: %s", db, wt_errname(err));
+    qsort(sc.txids, sc.txids_count, 32, cmp_txid);
+    for (size_t i = 1; i < sc.txids_count; i++)
+        if (memcmp(sc.txids[i - 1], sc.txids[i], 32) == 0) {
+            char hex[65];
+            wt_hex_encode(hex, sc.txids[i], 32);
+            problem(out, "txid %s is stored twice", hex);
+            break;
+        }
+    free(sc.txids);
+    int64_t held = 0, issued = 0;
+    if (wt_add_i64(&held, out->balances_micro, out->holds_micro) != WT_OK ||
+        wt_sub_i64(&issued, out->minted_micro, out->burned_micro) != WT_OK || held != issued)
+        problem(out,
+                "money is not conserved: balances %lld + holds %lld != minted %lld - burned %lld",
+                (long long)out->balances_micro, (long long)out->holds_micro,
+                (long long)out->minted_micro, (long long)out->burned_micro);
+    return out->what[0] == '\0' ? 0 : -1;
+}
+
+int rel_audit(const char *wattle, const char *db)
+{
+    run_result r;
+    run_cmdl(&r, wattle, "audit", "--db", db, "--quiet", NULL);
+    int ok = r.status == 0;
+    if (!ok)
+        fprintf(stderr, "rel: wattle audit --db %s: status %d\n%s%s", db, r.status, r.out, r.err);
+    run_result_free(&r);
+    return ok ? 0 : -1;
 }

@@ -9,6 +9,7 @@
 #ifndef WATTLE_TESTS_REL_H
 #define WATTLE_TESTS_REL_H
 
+#include "engine.h"
 #include "proc.h"
 #include "wallet.h"
 #include "wire.h"
@@ -87,5 +88,34 @@ void rel_nng_close(rel_nng *n);
  * timeout (the outcome is then unknown) or the reply is malformed; an error
  * reply (WTE1) fills results[0].code with its text's first word. */
 int rel_nng_submit(rel_nng *n, rel_result *results, const rel_tx *const *txs, size_t count);
+
+/* ------------------------------------------------------ ledger checks */
+
+/* What rel_ledger_check found in a stored ledger. */
+typedef struct {
+    uint64_t txs, blocks, settles;
+    uint64_t genesis_interval, last_block_interval, last_settle_interval;
+    int64_t minted_micro, burned_micro, balances_micro, holds_micro;
+    char what[512]; /* the first problem, "" when none */
+} rel_ledger;
+
+/* Called for every stored transaction, decoded (tx points into the stored
+ * bytes, valid during the call). */
+typedef void (*rel_tx_visit_fn)(void *arg, const wt_store_tx *stored, const wt_tx *tx);
+
+/* Read the ledger at db (read-only, one snapshot; the daemon may be running
+ * or not) and check, independently of the auditor: SQLite's integrity check;
+ * every transaction decodes and no txid is stored twice; blocks 1, 2, ...
+ * close consecutive intervals from the genesis interval on; SETTLE
+ * transactions settle consecutive intervals from the genesis interval on,
+ * none twice, none skipped; and balances + holds over the stored accounts
+ * equal minted - burned summed from the MINT and BURN transactions.
+ * Returns 0 when all holds, else -1 with out->what naming the first problem.
+ * visit (or NULL) sees every transaction. */
+int rel_ledger_check(rel_ledger *out, const char *db, rel_tx_visit_fn visit, void *arg);
+
+/* `wattle audit --db db --quiet`: 0 when it passes, else -1 (its output
+ * printed). */
+int rel_audit(const char *wattle, const char *db);
 
 #endif /* WATTLE_TESTS_REL_H */
