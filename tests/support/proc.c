@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,6 +72,11 @@ pid_t wt_proc_spawn(const char *log_path, char *const argv[])
         return -1;
     }
     if (pid == 0) {
+        /* a test or benchmark that dies (an assertion, a sanitizer abort)
+         * takes its children with it instead of leaving them running */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(127); /* the parent was already gone */
         if (log_path != NULL) {
             int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
             if (fd >= 0) {

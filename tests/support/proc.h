@@ -29,7 +29,9 @@ int wt_proc_tmpdir(char *out, size_t out_cap, const char *prefix);
 int wt_proc_rmtree(const char *path);
 
 /* Start argv[0] (a path) with argv, its stdout and stderr appended to
- * log_path (or inherited when NULL). Returns its pid, or -1. */
+ * log_path (or inherited when NULL). Returns its pid, or -1. The child is
+ * killed (SIGKILL) when the thread that started it ends, so a test that
+ * dies never leaves a daemon behind. */
 pid_t wt_proc_spawn(const char *log_path, char *const argv[]);
 
 /* Send sig to *pid (when > 0), wait for it and set *pid to 0. Returns the
