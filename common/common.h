@@ -109,6 +109,7 @@
     X(WT_ERR_METHOD_NOT_ALLOWED, "method_not_allowed", "the endpoint does not take that method")   \
     X(WT_ERR_SETTLE_MISMATCH, "settle_mismatch",                                                   \
       "the SETTLE differs from the recomputation of its interval")                                 \
+    X(WT_ERR_FORBIDDEN, "forbidden", "that endpoint answers only loopback clients")                \
     /* point of sale */                                                                            \
     X(WT_ERR_URI_MALFORMED, "uri_malformed", "the payment request URI is malformed")               \
     X(WT_ERR_URI_UNKNOWN_PARAM, "uri_unknown_param",                                               \

@@ -25,8 +25,9 @@ const char wt_daemon_usage[] =
     "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
     "headers_max, timeout_s, threads;\n"
-    "[nng] workers; [audit] every_s (background audit period, 0: on request only;\n"
-    "default 3600), min_gap_s (least time between requested audits; default 60).\n";
+    "[nng] workers, idle_timeout_s; [audit] every_s (background audit period, 0: on\n"
+    "request only; default 3600), min_gap_s (least time between requested audits;\n"
+    "default 60).\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
 {
@@ -43,6 +44,7 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->http_headers_max = 8192;
     cfg->http_timeout_s = 10;
     cfg->http_threads = 4;
+    cfg->nng_idle_timeout_s = 120;
     cfg->catchup_per_tick = 64;
     cfg->settle_delay = 1;
     cfg->audit_every_s = 3600;
@@ -119,6 +121,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->audit_every_s, value, 0, 7 * 86400);
     else if (IS("audit", "min_gap_s"))
         ok = parse_u32(&cfg->audit_min_gap_s, value, 0, 86400);
+    else if (IS("nng", "idle_timeout_s"))
+        ok = parse_u32(&cfg->nng_idle_timeout_s, value, 1, 86400);
     else {
         ok = false;
         why = "is not a known setting";

@@ -16,6 +16,7 @@
 #include "engine.h"
 
 #include <jansson.h>
+#include <nng/nng.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -36,16 +37,18 @@ typedef struct {
     int64_t interval_ms;                   /* 0: the chain's; else must equal it */
     wt_log_level log_level;
     bool rebuild;
-    uint32_t rep_workers;      /* nng REP contexts/threads */
-    uint32_t http_body_max;    /* bytes */
-    uint32_t http_headers_max; /* bytes */
-    uint32_t http_timeout_s;   /* seconds */
-    uint32_t http_threads;     /* HTTP threads accepting on one socket */
-    uint32_t catchup_per_tick; /* intervals closed per clock tick before yielding */
-    uint32_t settle_delay;     /* intervals of grace for readings: interval n is settled
-                                  when interval n + settle_delay closes */
-    uint32_t audit_every_s;    /* background audit period; 0: only on request */
-    uint32_t audit_min_gap_s;  /* a requested audit waits this long after the last */
+    uint32_t rep_workers;        /* nng REP contexts/threads */
+    uint32_t http_body_max;      /* bytes */
+    uint32_t http_headers_max;   /* bytes */
+    uint32_t http_timeout_s;     /* seconds */
+    uint32_t http_threads;       /* HTTP threads accepting on one socket */
+    uint32_t nng_idle_timeout_s; /* a REP connection with no complete request for this
+                                    long is closed */
+    uint32_t catchup_per_tick;   /* intervals closed per clock tick before yielding */
+    uint32_t settle_delay;       /* intervals of grace for readings: interval n is settled
+                                    when interval n + settle_delay closes */
+    uint32_t audit_every_s;      /* background audit period; 0: only on request */
+    uint32_t audit_min_gap_s;    /* a requested audit waits this long after the last */
 } wt_daemon_config;
 
 /* The defaults (loopback, the ports of wattled.ini). */
@@ -108,6 +111,8 @@ typedef struct {
     _Atomic uint64_t http_errors;
     _Atomic uint64_t nng_requests;
     _Atomic uint64_t nng_bad_requests;
+    _Atomic uint64_t http_slow_closed; /* connections closed at their request deadline */
+    _Atomic uint64_t nng_idle_closed;  /* REP connections closed for idling */
 } wt_metrics;
 
 void wt_metrics_observe(_Atomic uint64_t *buckets, _Atomic uint64_t *count,
@@ -238,8 +243,60 @@ json_t *wt_json_block(const wt_block_header *h);
 wt_err wt_nng_start(wt_daemon *d);
 void wt_nng_stop_rep(wt_daemon *d); /* stop taking requests; in-flight ones finish */
 void wt_nng_close(wt_daemon *d);    /* close PUB too */
+/* Idle REP connections (nng_idle.c): close every pipe of sock that delivers
+ * no complete request for timeout_s (counted in *closed_count). Start after
+ * the socket is open; stop and free only after it is closed. */
+typedef struct wt_nng_idle wt_nng_idle;
+wt_err wt_nng_idle_start(wt_nng_idle **idle, nng_socket sock, uint32_t timeout_s,
+                         _Atomic uint64_t *closed_count);
+/* A complete request arrived on the pipe with this id. Thread-safe. */
+void wt_nng_idle_touch(wt_nng_idle *idle, uint32_t pipe_id);
+void wt_nng_idle_stop(wt_nng_idle *idle);
+void wt_nng_idle_free(wt_nng_idle *idle); /* NULL is allowed */
 /* Publish "<topic>\n<json>" (no-op without a PUB socket). */
 void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body);
+
+/* ------------------------------------------------------------ HTTP input */
+
+/* The parsed body of POST /v1/txs, {"txs":["<hex>",...]}: count decoded
+ * transactions raws[i] (lens[i] bytes, at least 1) in memory it owns; on
+ * failure the HTTP status (400, 413, 503), the error, a message and the
+ * field ("txs" or "txs[i]"; "" when none) to answer with. */
+typedef struct {
+    size_t count;
+    const uint8_t **raws;
+    size_t *lens;
+    uint8_t *mem;
+    int status;
+    wt_err err;
+    char message[256];
+    char field[32];
+} wt_http_txs;
+
+/* Parse body (body_len bytes, any content) allowing at most txs_max
+ * transactions. Pure: no I/O. Release with wt_http_txs_free. */
+wt_err wt_http_txs_parse(wt_http_txs *txs, const char *body, size_t body_len, size_t txs_max);
+void wt_http_txs_free(wt_http_txs *txs);
+
+struct sockaddr;
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; false for NULL. */
+bool wt_http_addr_is_loopback(const struct sockaddr *sa);
+/* The admin paths (/metrics): answered only to loopback peers, 403 otherwise. */
+bool wt_http_path_is_admin(const char *path);
+
+/* A deadline per request against slow clients (http_deadline.c): a request
+ * must arrive whole within timeout_s of its connection's start or of the
+ * previous reply, else the connection is closed (and *closed_count counted).
+ * One per HTTP thread; install before serving, free after evhttp_free. */
+typedef struct wt_http_deadlines wt_http_deadlines;
+struct evhttp;
+struct evhttp_request;
+struct event_base;
+wt_http_deadlines *wt_http_deadlines_install(struct evhttp *http, struct event_base *base,
+                                             uint32_t timeout_s, _Atomic uint64_t *closed_count);
+/* The router got req whole: stop its connection's timer until the reply is sent. */
+void wt_http_deadlines_request(wt_http_deadlines *deadlines, struct evhttp_request *req);
+void wt_http_deadlines_free(wt_http_deadlines *deadlines);
 
 /* HTTP: its own thread and event loop. */
 wt_err wt_http_start(wt_daemon *d);

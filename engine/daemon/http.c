@@ -27,6 +27,7 @@ struct wt_http_server {
     struct event_base *base;
     struct evhttp *http;
     wt_store *store; /* read-only, this thread's */
+    wt_http_deadlines *deadlines;
     pthread_t thread;
     bool running;
 };
@@ -806,6 +807,17 @@ static void get_metrics(struct wt_http_server *s, struct evhttp_request *req)
         (unsigned long long)atomic_load(&m->http_errors),
         (unsigned long long)atomic_load(&m->nng_requests),
         (unsigned long long)atomic_load(&m->nng_bad_requests));
+    evbuffer_add_printf(out,
+                        "# HELP wattle_http_slow_closed_total Connections closed because their "
+                        "request did not arrive whole within the timeout.\n"
+                        "# TYPE wattle_http_slow_closed_total counter\n"
+                        "wattle_http_slow_closed_total %llu\n"
+                        "# HELP wattle_nng_idle_closed_total nng connections closed after "
+                        "delivering no complete request for [nng] idle_timeout_s.\n"
+                        "# TYPE wattle_nng_idle_closed_total counter\n"
+                        "wattle_nng_idle_closed_total %llu\n",
+                        (unsigned long long)atomic_load(&m->http_slow_closed),
+                        (unsigned long long)atomic_load(&m->nng_idle_closed));
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; version=0.0.4");
     evhttp_send_reply(req, 200, NULL, out);
@@ -821,67 +833,17 @@ static void post_txs(struct wt_http_server *s, struct evhttp_request *req)
         return;
     }
     const char *body = len > 0 ? (const char *)evbuffer_pullup(in, (ssize_t)len) : "";
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "the body is not JSON: %s", jerr.text);
-        send_error(s, req, 400, WT_ERR_BAD_JSON, msg, NULL);
+    wt_http_txs t;
+    if (wt_http_txs_parse(&t, body, len, TXS_PER_POST_MAX) != WT_OK) {
+        send_error(s, req, t.status, t.err, t.message, t.field[0] != '\0' ? t.field : NULL);
         return;
     }
-    json_t *txs = json_object_get(doc, "txs");
-    size_t count = json_is_array(txs) ? json_array_size(txs) : 0;
-    if (!json_is_object(doc) || !json_is_array(txs) || count == 0) {
-        json_decref(doc);
-        send_error(s, req, 400, WT_ERR_BAD_REQUEST, "the body must be {\"txs\":[\"<hex>\",...]}",
-                   "txs");
-        return;
-    }
-    if (count > TXS_PER_POST_MAX) {
-        json_decref(doc);
-        send_error(s, req, 413, WT_ERR_TOO_LARGE, "at most 1024 transactions per request", "txs");
-        return;
-    }
-    /* one buffer for all: each entry's hex length / 2 bytes (the body limit
-     * bounds the total) */
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++) {
-        const char *hex = json_string_value(json_array_get(txs, i));
-        total += hex != NULL ? strlen(hex) / 2 + 1 : 0;
-    }
-    uint8_t *mem = malloc(total + 1);
-    const uint8_t **raws = calloc(count, sizeof *raws);
-    size_t *lens = calloc(count, sizeof *lens);
+    size_t count = t.count;
     wt_submit_result *results = calloc(count, sizeof *results);
-    wt_err err = mem && raws && lens && results ? WT_OK : WT_ERR_NO_MEMORY;
-    size_t bad = 0, used = 0;
-    for (size_t i = 0; err == WT_OK && i < count; i++) {
-        const char *hex = json_string_value(json_array_get(txs, i));
-        bad = i;
-        if (hex == NULL) {
-            err = WT_ERR_BAD_REQUEST;
-            break;
-        }
-        size_t cap = strlen(hex) / 2 + 1;
-        raws[i] = mem + used;
-        err = wt_hex_decode_any(mem + used, &lens[i], cap, hex);
-        used += cap;
-        if (err == WT_OK && lens[i] == 0)
-            err = WT_ERR_BAD_LENGTH;
-    }
-    json_decref(doc);
-    if (err == WT_OK)
-        err = wt_daemon_submit(s->d, results, raws, lens, count);
+    wt_err err =
+        results == NULL ? WT_ERR_NO_MEMORY : wt_daemon_submit(s->d, results, t.raws, t.lens, count);
     if (err != WT_OK) {
-        char field[32];
-        snprintf(field, sizeof field, "txs[%zu]", bad);
-        int status = err == WT_ERR_NO_MEMORY     ? 503
-                     : err == WT_ERR_UNAVAILABLE ? 503
-                     : err == WT_ERR_TOO_LARGE   ? 413
-                                                 : 400;
-        send_error(s, req, status, err,
-                   err == WT_ERR_BAD_REQUEST ? "each entry of txs is a hex string" : NULL,
-                   status == 503 ? NULL : field);
+        send_error(s, req, 503, err, NULL, NULL); /* no memory, or stopping */
     } else {
         json_t *list = json_array();
         for (size_t i = 0; i < count; i++) {
@@ -901,9 +863,7 @@ static void post_txs(struct wt_http_server *s, struct evhttp_request *req)
         json_object_set_new(out, "results", list);
         send_json(req, 200, out);
     }
-    free(mem);
-    free(raws);
-    free(lens);
+    wt_http_txs_free(&t);
     free(results);
 }
 
@@ -921,6 +881,7 @@ static const char *segment_after(const char *path, const char *prefix)
 static void route(struct evhttp_request *req, void *arg)
 {
     struct wt_http_server *s = arg;
+    wt_http_deadlines_request(s->deadlines, req);
     atomic_fetch_add(&s->d->metrics.http_requests, 1);
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -928,6 +889,12 @@ static void route(struct evhttp_request *req, void *arg)
     char *path = raw_path != NULL ? evhttp_uridecode(raw_path, 0, NULL) : NULL;
     if (path == NULL) {
         send_error(s, req, 400, WT_ERR_BAD_REQUEST, "the request URI is malformed", NULL);
+        return;
+    }
+    if (wt_http_path_is_admin(path) &&
+        !wt_http_addr_is_loopback(evhttp_connection_get_addr(evhttp_request_get_connection(req)))) {
+        free(path); /* a listener beyond loopback serves the public paths only */
+        send_error(s, req, 403, WT_ERR_FORBIDDEN, NULL, NULL);
         return;
     }
     const char *query = evhttp_uri_get_query(uri);
@@ -1049,6 +1016,10 @@ static wt_err server_init(struct wt_http_server *s, wt_daemon *d, evutil_socket_
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
                                             EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(s->http, route, s);
+    s->deadlines = wt_http_deadlines_install(s->http, s->base, d->cfg.http_timeout_s,
+                                             &d->metrics.http_slow_closed);
+    if (s->deadlines == NULL)
+        return WT_ERR_NO_MEMORY;
     if (evhttp_accept_socket(s->http, fd) != 0)
         return WT_ERR_UNAVAILABLE;
     if (pthread_create(&s->thread, NULL, http_main, s) != 0)
@@ -1111,6 +1082,7 @@ void wt_http_stop(wt_daemon *d)
             pthread_join(s->thread, NULL);
         if (s->http != NULL)
             evhttp_free(s->http);
+        wt_http_deadlines_free(s->deadlines);
         if (s->base != NULL)
             event_base_free(s->base);
         wt_store_close(s->store);

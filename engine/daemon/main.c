@@ -550,6 +550,10 @@ int main(int argc, char **argv)
     }
     wt_log_set_level(d.cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    /* past a file-size limit (RLIMIT_FSIZE, systemd's LimitFSIZE=) a write
+     * fails with EFBIG, the store answers storage_unavailable and recovers
+     * once the limit is raised; the default action would kill the daemon */
+    signal(SIGXFSZ, SIG_IGN);
     /* SIGTERM/SIGINT wait (blocked) until the event loop's handlers are in
      * place; threads started meanwhile inherit the block, so the signals
      * reach only the main thread */

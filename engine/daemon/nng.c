@@ -19,6 +19,7 @@ struct wt_nng_server {
     pthread_mutex_t pub_lock;
     pthread_t *threads;
     uint32_t threads_count;
+    wt_nng_idle *idle;     /* closes connections that send no complete request */
     _Atomic bool stopping; /* workers leave at their next receive timeout */
 };
 
@@ -128,6 +129,7 @@ static void *worker_main(void *arg)
         if (rv != 0)
             continue; /* NNG_ETIMEDOUT: look at `stopping` */
         nng_msg *req = nng_aio_get_msg(aio);
+        wt_nng_idle_touch(s->idle, (uint32_t)nng_pipe_id(nng_msg_get_pipe(req)));
         nng_msg *rep = handle(&w, nng_msg_body(req), nng_msg_len(req));
         nng_msg_free(req);
         if (rep == NULL)
@@ -176,6 +178,9 @@ wt_err wt_nng_start(wt_daemon *d)
     }
     if (rv == 0)
         rv = nng_socket_set_size(s->rep, NNG_OPT_RECVMAXSZ, REQUEST_BYTES_MAX);
+    if (rv == 0 && wt_nng_idle_start(&s->idle, s->rep, d->cfg.nng_idle_timeout_s,
+                                     &d->metrics.nng_idle_closed) != WT_OK)
+        return WT_ERR_NO_MEMORY;
     if (rv == 0) {
         rv = nng_listen(s->rep, d->cfg.listen_url, NULL, 0);
         if (rv != 0)
@@ -207,7 +212,8 @@ void wt_nng_stop_rep(wt_daemon *d)
     for (uint32_t i = 0; i < s->threads_count; i++)
         pthread_join(s->threads[i], NULL);
     s->threads_count = 0;
-    nng_close(s->rep);
+    wt_nng_idle_stop(s->idle);
+    nng_close(s->rep); /* returns once nng's pipe callbacks are done */
     s->rep_open = false;
 }
 
@@ -220,6 +226,7 @@ void wt_nng_close(wt_daemon *d)
     if (s->pub_open)
         nng_close(s->pub);
     pthread_mutex_destroy(&s->pub_lock);
+    wt_nng_idle_free(s->idle);
     free(s->threads);
     free(s);
     d->nng = NULL;

@@ -114,17 +114,12 @@ static void test_bad_settings(void **state)
     assert_int_equal(wt_daemon_config_load(&cfg, &line, msg, sizeof msg, "/nonexistent/x.ini"),
                      WT_ERR_NOT_FOUND);
     static const char *const bad[] = {
-        "[listen]\nhttpx = 1\n",
-        "[market]\ninterval_ms = 999\n",
-        "[market]\ninterval_ms = 5s\n",
-        "[log]\nlevel = loud\n",
-        "[http]\nbody_max = -1\n",
-        "[nng]\nworkers = 0\n",
-        "no section = 1\n",
-        "[chain]\nstore =\n",
-        "[audit]\nevery_s = -5\n",
-        "[audit]\nevery_s = 604801\n",
-        "[audit]\nmin_gap_s = 1h\n",
+        "[listen]\nhttpx = 1\n",        "[market]\ninterval_ms = 999\n",
+        "[market]\ninterval_ms = 5s\n", "[log]\nlevel = loud\n",
+        "[http]\nbody_max = -1\n",      "[nng]\nworkers = 0\n",
+        "[nng]\nidle_timeout_s = 0\n",  "no section = 1\n",
+        "[chain]\nstore =\n",           "[audit]\nevery_s = -5\n",
+        "[audit]\nevery_s = 604801\n",  "[audit]\nmin_gap_s = 1h\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_ini(path, sizeof path, bad[i]);

@@ -168,7 +168,8 @@ void dash_fx_start(dash_fx *f, const char *wattled, const char *wattle, int64_t 
         char path[64];
         snprintf(path, sizeof path, "/v1/settlements/%llu", (unsigned long long)f->last_reading);
         wt_proc_reply rep;
-        if (wt_proc_http(&rep, f->d.http_port, "GET", path, NULL, NULL, HTTP_TIMEOUT_MS) == 0) {
+        if (wt_proc_http(&rep, "127.0.0.1", f->d.http_port, "GET", path, NULL, NULL,
+                         HTTP_TIMEOUT_MS) == 0) {
             wt_proc_reply_free(&rep);
             if (rep.status == 200)
                 return;
@@ -210,8 +211,9 @@ void dash_fx_stop(dash_fx *f)
 json_t *dash_json(dash_fx *f, const char *method, const char *path, int status)
 {
     wt_proc_reply r;
-    assert_int_equal(wt_proc_http(&r, f->d.http_port, method, path, NULL, NULL, HTTP_TIMEOUT_MS),
-                     0);
+    assert_int_equal(
+        wt_proc_http(&r, "127.0.0.1", f->d.http_port, method, path, NULL, NULL, HTTP_TIMEOUT_MS),
+        0);
     if (r.status != status)
         fail_msg("%s %s: status %d, expected %d: %s", method, path, r.status, status, r.body);
     json_error_t e;

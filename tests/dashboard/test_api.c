@@ -47,7 +47,8 @@ static void expect_error(const char *method, const char *path, int status, const
 static wt_proc_reply get_raw(const char *method, const char *path, const char *headers)
 {
     wt_proc_reply r;
-    assert_int_equal(wt_proc_http(&r, fx.d.http_port, method, path, headers, NULL, 10000), 0);
+    assert_int_equal(
+        wt_proc_http(&r, "127.0.0.1", fx.d.http_port, method, path, headers, NULL, 10000), 0);
     return r;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +73,11 @@ pid_t wt_proc_spawn(const char *log_path, char *const argv[])
         return -1;
     }
     if (pid == 0) {
+        /* a test or benchmark that dies (an assertion, a sanitizer abort)
+         * takes its children with it instead of leaving them running */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(127); /* the parent was already gone */
         if (log_path != NULL) {
             int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
             if (fd >= 0) {
@@ -113,28 +119,32 @@ void wt_proc_print_file(const char *path)
     fprintf(stderr, "---- end of %s\n", path);
 }
 
-int wt_proc_http(wt_proc_reply *r, int port, const char *method, const char *path,
+int wt_proc_http(wt_proc_reply *r, const char *host, int port, const char *method, const char *path,
                  const char *headers, const char *body, int timeout_ms)
 {
     memset(r, 0, sizeof *r);
     r->status = -1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     size_t body_len = body != NULL ? strlen(body) : 0;
     char req[2048];
-    int n = snprintf(req, sizeof req,
-                     "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: %zu\r\n%s\r\n", method,
-                     path, body_len, headers != NULL ? headers : "");
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Length: %zu\r\n%s\r\n",
+                     method, path, host, body_len, headers != NULL ? headers : "");
     size_t cap = 1 << 16, got = 0;
     char *resp = malloc(cap);
     int rc = -1;
     if (resp == NULL || n < 0 || (size_t)n >= sizeof req ||
-        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, req, (size_t)n) != n ||
-        (body_len > 0 && write(fd, body, body_len) != (ssize_t)body_len))
+        inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || write(fd, req, (size_t)n) != n)
         goto out;
+    for (size_t off = 0; off < body_len;) {
+        ssize_t w = write(fd, body + off, body_len - off);
+        if (w <= 0)
+            break; /* the server may answer before it has read everything */
+        off += (size_t)w;
+    }
     for (;;) { /* HTTP/1.0: the server closes after the reply */
         if (got + 1 == cap) {
             char *bigger = realloc(resp, cap * 2);
@@ -172,6 +182,23 @@ out:
     return rc;
 }
 
+int wt_proc_http_body(char **body_out, const char *host, int port, const char *method,
+                      const char *path, const char *body, int timeout_ms)
+{
+    if (body_out != NULL)
+        *body_out = NULL;
+    wt_proc_reply r;
+    if (wt_proc_http(&r, host, port, method, path, "Content-Type: application/json\r\n", body,
+                     timeout_ms) != 0)
+        return -1;
+    if (body_out != NULL) {
+        *body_out = r.body;
+        r.body = NULL;
+    }
+    wt_proc_reply_free(&r);
+    return r.status;
+}
+
 void wt_proc_reply_free(wt_proc_reply *r)
 {
     free(r->head);
@@ -203,11 +230,7 @@ bool wt_proc_reply_header(char *out, size_t out_cap, const wt_proc_reply *r, con
 
 int wt_proc_http_status(int port, const char *path, int timeout_ms)
 {
-    wt_proc_reply r;
-    if (wt_proc_http(&r, port, "GET", path, NULL, NULL, timeout_ms) != 0)
-        return -1;
-    wt_proc_reply_free(&r);
-    return r.status;
+    return wt_proc_http_body(NULL, "127.0.0.1", port, "GET", path, NULL, timeout_ms);
 }
 
 int wt_wattled_init(wt_wattled *d, const char *exe, const char *data_dir)

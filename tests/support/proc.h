@@ -29,7 +29,9 @@ int wt_proc_tmpdir(char *out, size_t out_cap, const char *prefix);
 int wt_proc_rmtree(const char *path);
 
 /* Start argv[0] (a path) with argv, its stdout and stderr appended to
- * log_path (or inherited when NULL). Returns its pid, or -1. */
+ * log_path (or inherited when NULL). Returns its pid, or -1. The child is
+ * killed (SIGKILL) when the thread that started it ends, so a test that
+ * dies never leaves a daemon behind. */
 pid_t wt_proc_spawn(const char *log_path, char *const argv[]);
 
 /* Send sig to *pid (when > 0), wait for it and set *pid to 0. Returns the
@@ -43,7 +45,8 @@ void wt_proc_print_file(const char *path);
  * nothing answers within timeout_ms. */
 int wt_proc_http_status(int port, const char *path, int timeout_ms);
 
-/* A whole HTTP/1.0 exchange with 127.0.0.1:port: `method path`, extra
+/* A whole HTTP/1.0 exchange with host:port (an IPv4 address) over a fresh
+ * connection: `method path`, extra
  * header lines (each "Name: value\r\n", or NULL) and a body (or NULL). 0
  * with *r filled (head: the status line and headers; body NUL-terminated;
  * both malloc'd, freed by wt_proc_reply_free), or -1 (r->status -1) when
@@ -54,12 +57,18 @@ typedef struct {
     char *body;
     size_t body_len;
 } wt_proc_reply;
-int wt_proc_http(wt_proc_reply *r, int port, const char *method, const char *path,
+int wt_proc_http(wt_proc_reply *r, const char *host, int port, const char *method, const char *path,
                  const char *headers, const char *body, int timeout_ms);
 void wt_proc_reply_free(wt_proc_reply *r);
 /* The value of header `name` (case-insensitive) into out; false when absent
  * or longer than out_cap - 1. */
 bool wt_proc_reply_header(char *out, size_t out_cap, const wt_proc_reply *r, const char *name);
+/* The short form: a JSON body (NULL: none); returns the status code and, when
+ * body_out is not NULL, the reply's body in *body_out (malloc'd,
+ * NUL-terminated; the caller frees it); -1 when nothing answers within
+ * timeout_ms (*body_out NULL then). */
+int wt_proc_http_body(char **body_out, const char *host, int port, const char *method,
+                      const char *path, const char *body, int timeout_ms);
 
 /* A wattled child process. wt_wattled_init fills everything but pid; fields
  * may be changed before a start (log_level, notify_socket, start_timeout_ms).
