@@ -357,9 +357,7 @@ static wt_err push_leg(job *j, const uint8_t from[32], const uint8_t to[32], uin
             return try_err_;                                                                       \
     } while (0)
 
-/* The chain's tariff for residual import (retail) or export (feed-in):
- * flat, or time of use (params version 2). */
-static void chain_tariff(wt_tariff *t, const wt_chain_params *p, bool retail)
+void wt_tariff_from_chain(wt_tariff *t, const wt_chain_params *p, bool retail)
 {
     uint8_t kind = retail ? p->retail_tariff_kind : p->feed_in_tariff_kind;
     wt_tariff_flat(t, retail ? p->retail_micro_per_kwh : p->feed_in_micro_per_kwh);
@@ -384,8 +382,8 @@ static void chain_tariff(wt_tariff *t, const wt_chain_params *p, bool retail)
 static wt_err gather(job *j)
 {
     j->in.interval = j->out->interval;
-    chain_tariff(&j->retail, j->params, true);
-    chain_tariff(&j->feed_in, j->params, false);
+    wt_tariff_from_chain(&j->retail, j->params, true);
+    wt_tariff_from_chain(&j->feed_in, j->params, false);
     if (j->out->interval > (uint64_t)INT64_MAX ||
         wt_mul_i64(&j->start_ms, (int64_t)j->out->interval, j->params->interval_ms) != WT_OK)
         return WT_ERR_OVERFLOW; /* no chain runs that long */

@@ -152,6 +152,11 @@ typedef struct {
     int64_t tier_micro_per_kwh[WT_TARIFF_TIERS_MAX];
 } wt_tariff;
 
+/* The chain's tariff for residual import (retail) or export (feed-in) —
+ * flat, time of use, or tiered (retail) — exactly as the settlement prices
+ * it; params must be valid (asserted). The simulator's no-market baseline
+ * bills with it. */
+void wt_tariff_from_chain(wt_tariff *tariff, const wt_chain_params *params, bool retail);
 /* A flat tariff. */
 void wt_tariff_flat(wt_tariff *tariff, int64_t price_micro_per_kwh);
 /* WT_ERR_INVALID_ARGUMENT for an unknown kind, a bad tier table or an offset
