@@ -295,8 +295,15 @@ static wt_err build_homes(run_ctx *r)
             uint32_t eff = g->battery_efficiency_ppm;
             h->pv_wp = g->pv_wp;
             if (h->profile != NULL) {
-                if (h->pv_wp < 0)
-                    h->pv_wp = h->profile->pv_wp;
+                if (g->pv_wp < 0)
+                    h->pv_wp = h->profile->pv_wp; /* -1: as measured, size unknown */
+                else if (g->pv_wp > 0 && h->profile->pv_wp <= 0) {
+                    rerr(r->err,
+                         "households '%s': profile '%s' gives no PV size to scale to pv_kwp "
+                         "(leave pv_kwp out to replay its PV as measured, or 0 for none)",
+                         g->name, h->profile->id);
+                    return WT_ERR_INVALID_ARGUMENT;
+                }
                 if (bat_wh < 0)
                     bat_wh = h->profile->battery_wh;
                 if (bat_w < 0)
@@ -304,9 +311,9 @@ static wt_err build_homes(run_ctx *r)
                 if ((g->battery_wh < 0 || g->battery_w < 0) &&
                     h->profile->battery_efficiency_ppm > 0)
                     eff = h->profile->battery_efficiency_ppm;
-                if (h->pv_wp < 0 || bat_wh < 0 || bat_w < 0) {
-                    rerr(r->err, "households '%s': profile '%s' gives no %s size", g->name,
-                         h->profile->id, h->pv_wp < 0 ? "PV" : "battery");
+                if (bat_wh < 0 || bat_w < 0) {
+                    rerr(r->err, "households '%s': profile '%s' gives no battery size", g->name,
+                         h->profile->id);
                     return WT_ERR_INVALID_ARGUMENT;
                 }
             }
@@ -316,7 +323,10 @@ static wt_err build_homes(run_ctx *r)
             snprintf(id, sizeof id, "m%06u", (unsigned)i % 1000000u);
             WT_ASSERT(wt_meter_id_set(&h->meter_id, id) == WT_OK);
             snprintf(out->meter_id, sizeof out->meter_id, "%s", id);
-            snprintf(out->name, sizeof out->name, "%s-%zu", g->name, k + 1);
+            if (all)
+                snprintf(out->name, sizeof out->name, "%s", h->profile->id);
+            else
+                snprintf(out->name, sizeof out->name, "%s-%zu", g->name, k + 1);
             out->group = (uint32_t)gi;
             out->zone = g->zone;
             out->pv_wp = h->pv_wp;
@@ -424,10 +434,10 @@ static void home_flows(run_ctx *r, home *h, flows *f, int64_t t_ms, double ghi, 
         int64_t pv = wt_sim_profile_cum_mwh(h->profile, true, t_ms + dt) -
                      wt_sim_profile_cum_mwh(h->profile, true, t_ms);
         /* the profile's PV is for its own size; another pv_kwp scales it */
-        if (h->profile->pv_wp > 0 && h->pv_wp != h->profile->pv_wp)
-            pv = (int64_t)((__int128)pv * h->pv_wp / h->profile->pv_wp);
-        else if (h->profile->pv_wp <= 0 && h->g->pv_wp >= 0 && h->pv_wp == 0)
+        if (h->pv_wp == 0)
             pv = 0;
+        else if (h->pv_wp > 0 && h->profile->pv_wp > 0 && h->pv_wp != h->profile->pv_wp)
+            pv = (int64_t)((__int128)pv * h->pv_wp / h->profile->pv_wp);
         f->pv = pv;
     } else {
         int64_t local = t_ms + sc->utc_offset_ms;

@@ -27,7 +27,7 @@ typedef struct {
     char header[2 * WT_SIM_NAME_MAX + 16]; /* as libinih passes it: "zone north" */
     int index;                             /* zone, strategy or group index */
     char parent[WT_SIM_NAME_MAX + 1];      /* zones */
-    bool has_count, has_zone;              /* groups */
+    bool has_count, has_zone, has_pv;      /* groups */
 } section;
 
 typedef struct {
@@ -649,6 +649,7 @@ static int on_key(void *user, const char *header, const char *key, const char *v
             if (g->strategy < 0)
                 BAD("strategy '%s' is not defined above", value);
         } else if (IS("pv_kwp")) {
+            s->has_pv = true;
             if (strcmp(value, "profile") == 0)
                 g->pv_wp = -1;
             else if (!parse_scaled(&g->pv_wp, value, 3, 0, INT64_C(100000000)))
@@ -779,8 +780,11 @@ static void finish(parse_ctx *c)
                      "households '%s': an EV needs ev_kw and different arrive and "
                      "depart times",
                      g->name);
-            if (g->profile[0] != '\0')
+            if (g->profile[0] != '\0') {
                 sc->needs_profiles = true;
+                if (!s->has_pv)
+                    g->pv_wp = -1; /* a profile's PV as measured */
+            }
             homes += g->count;
         }
     }
