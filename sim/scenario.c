@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define SECTIONS_MAX 256
+#define INI_LINE_MAX 199 /* libinih's line buffer (INI_MAX_LINE 200) less its NUL */
 
 typedef enum { SEC_SCENARIO, SEC_MARKET, SEC_TARIFF, SEC_ZONE, SEC_STRATEGY, SEC_GROUP } sec_kind;
 
@@ -322,11 +323,15 @@ static bool scan_sections(parse_ctx *c, const char *text, size_t len)
     int line = 0;
     bool seen_scenario = false, seen_market = false, seen_tariff = false;
     for (size_t i = 0; i < len;) {
-        size_t end = i;
+        size_t end = i, line_start = i;
         while (end < len && text[end] != '\n')
             end++;
         line++;
         size_t a = i, b = end;
+        if (end - i > INI_LINE_MAX) {
+            fail(c, line, "the line is longer than %d characters", INI_LINE_MAX);
+            return false;
+        }
         while (a < b && (text[a] == ' ' || text[a] == '\t'))
             a++;
         while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r'))
@@ -334,6 +339,10 @@ static bool scan_sections(parse_ctx *c, const char *text, size_t len)
         i = end + 1;
         if (a == b || text[a] != '[')
             continue;
+        if (a > line_start) { /* libinih would read it as a value's continuation */
+            fail(c, line, "a section header must start at the beginning of its line");
+            return false;
+        }
         const char *close = memchr(text + a, ']', b - a);
         if (close == NULL) {
             fail(c, line, "a section header needs its closing ']'");
@@ -461,9 +470,26 @@ static int on_key(void *user, const char *header, const char *key, const char *v
     parse_ctx *c = user;
     if (c->failed)
         return 0;
+    /* the scan keeps headers trimmed inside their brackets; libinih does not */
+    char trimmed[2 * WT_SIM_NAME_MAX + 16];
+    while (*header == ' ')
+        header++;
+    size_t hl = strlen(header);
+    while (hl > 0 && header[hl - 1] == ' ')
+        hl--;
+    if (hl >= sizeof trimmed) {
+        fail(c, 0, "a section name is too long");
+        return 0;
+    }
+    memcpy(trimmed, header, hl);
+    trimmed[hl] = '\0';
+    header = trimmed;
     while (c->at < c->sections_count && strcmp(c->sections[c->at].header, header) != 0)
         c->at++;
-    WT_ASSERT(c->at < c->sections_count); /* libinih saw a header the scan saw */
+    if (c->at == c->sections_count) { /* not a header the scan saw: refuse, never guess */
+        fail(c, 0, "section [%s] is not written as '[kind name]' on a line of its own", header);
+        return 0;
+    }
     section *s = &c->sections[c->at];
     wt_sim_scenario *sc = c->sc;
     wt_chain_params *p = &sc->params;

@@ -66,6 +66,11 @@ static void scenario_defaults(void **state)
     assert_int_equal(sc.groups[0].count, 3);
     assert_int_equal(sc.groups[0].strategy, -1);
     assert_false(sc.needs_profiles);
+    /* spaces inside the brackets are the same section */
+    static const char spaced[] = "[ scenario ]\nstart = 2026-06-15\nduration = 1d\n"
+                                 "interval = 15m\n[ zone  street ]\nfee = 2\n";
+    assert_int_equal(wt_sim_scenario_parse(&sc, &err, spaced, strlen(spaced), "s.ini"), WT_OK);
+    assert_int_equal(sc.params.zones[0].fee_micro_per_kwh, 2 * WT_MICRO_PER_UNIT);
 }
 
 typedef struct {
@@ -142,6 +147,13 @@ static void scenario_errors(void **state)
         {"[scenario]\nstart = 2026-06-15\nduration = 1d\ninterval = 15m\n[zone a]\n"
          "[strategy s]\nsell_min = 5000\n",
          6, "above the ceiling"},
+        /* found by fuzz_scenario: headers libinih and the first pass read differently */
+        {"[scenario]\nname = a\n  [zone a]\n", 3, "beginning of its line"},
+        {"[scenario]\nname = "
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa[zone b]\n",
+         2, "longer than 199"},
         {"[scenario]\nname = x\0y\n", 0, "NUL"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
