@@ -47,5 +47,6 @@ void wt_bench_store(wt_bench_ctx *ctx);
 void wt_bench_settle(wt_bench_ctx *ctx);
 void wt_bench_e2e(wt_bench_ctx *ctx);
 void wt_bench_pos(wt_bench_ctx *ctx);
+void wt_bench_sim(wt_bench_ctx *ctx);
 
 #endif /* WATTLE_BENCH_H */

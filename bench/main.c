@@ -36,6 +36,10 @@ static const bench_def benches[] = {
      wt_bench_e2e},
     {"pos", "payment confirmation latency (submit → terminal event) under background payments",
      wt_bench_pos},
+    {"sim",
+     "wattle-sim: a year of 1,000 homes at 15 minutes (fast), a week signed, vs a qsort per "
+     "interval",
+     wt_bench_sim},
 };
 #define BENCH_COUNT (sizeof benches / sizeof benches[0])
 
@@ -44,7 +48,7 @@ static const bench_def benches[] = {
 typedef struct {
     char bench[32];
     char metric[64];
-    char unit[16];
+    char unit[32];
     char baseline_name[64];
     double value, baseline, ratio;
 } result;

@@ -20,6 +20,8 @@
 #define FILE_BYTES_MAX (512u << 20)
 
 static void perr(wt_sim_error *err, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void perr(wt_sim_error *err, const char *file, int line, const char *fmt, ...)
 {
     err->line = line;
     int n = line > 0 ? snprintf(err->message, sizeof err->message, "%s:%d: ", file, line)

@@ -67,6 +67,7 @@ typedef struct {
     wt_sim_result *res;
 } run_ctx;
 
+static void rerr(wt_sim_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void rerr(wt_sim_error *err, const char *fmt, ...)
 {
     err->line = 0;

@@ -43,6 +43,8 @@ typedef struct {
 } parse_ctx;
 
 static void fail(parse_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(parse_ctx *c, int line, const char *fmt, ...)
 {
     if (c->failed)
         return;
