@@ -138,7 +138,7 @@
     X(WT_ERR_NO_METER_VALUES, "no_meter_values", "the message carries no meter values")            \
     X(WT_ERR_CRC_MISSING, "crc_missing", "the telegram lacks the CRC its version requires")        \
     X(WT_ERR_SUNSPEC_NO_MARKER, "sunspec_no_marker", "no SunSpec 'SunS' marker at the address")    \
-    X(WT_ERR_BAD_SUNSPEC, "bad_sunspec", "the SunSpec model chain or a model is malformed")     \
+    X(WT_ERR_BAD_SUNSPEC, "bad_sunspec", "the SunSpec model chain or a model is malformed")        \
     /* simulator */                                                                                \
     X(WT_ERR_SIM_BALANCE, "balance_broken",                                                        \
       "an energy or money balance of the simulation does not hold")

@@ -61,16 +61,31 @@ static void progress(void *arg, uint64_t done, uint64_t total)
         fputc('\n', stderr);
 }
 
+/* "-12.345": a signed fixed-point figure with `decimals` of `unit_per_one`. */
+static void fixed_text(char *out, size_t cap, int64_t value, int64_t unit_per_one, int decimals)
+{
+    int64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    uint64_t mag = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    uint64_t whole = mag / (uint64_t)unit_per_one;
+    uint64_t frac = mag % (uint64_t)unit_per_one / ((uint64_t)unit_per_one / (uint64_t)scale);
+    snprintf(out, cap, "%s%llu.%0*llu", value < 0 ? "-" : "", (unsigned long long)whole, decimals,
+             (unsigned long long)frac);
+}
+
 static void print_kwh(const char *label, int64_t mwh)
 {
-    fprintf(stderr, "  %-22s %12lld.%03lld kWh\n", label, (long long)(mwh / 1000000),
-            (long long)(llabs(mwh) % 1000000 / 1000));
+    char text[32];
+    fixed_text(text, sizeof text, mwh, 1000000, 3);
+    fprintf(stderr, "  %-22s %16s kWh\n", label, text);
 }
 
 static void print_u(const char *label, int64_t micro)
 {
-    fprintf(stderr, "  %-22s %s%12lld.%02lld U\n", label, micro < 0 ? "-" : "",
-            (long long)(llabs(micro) / 1000000), (long long)(llabs(micro) % 1000000 / 10000));
+    char text[32];
+    fixed_text(text, sizeof text, micro, 1000000, 2);
+    fprintf(stderr, "  %-22s %16s U\n", label, text);
 }
 
 static int cmd_check(const char *path)
@@ -186,9 +201,9 @@ static int cmd_run(int argc, char **argv)
         print_kwh("peer to peer", k->p2p_mwh);
         print_kwh("grid import", k->grid_import_mwh);
         print_kwh("grid export", k->grid_export_mwh);
-        fprintf(stderr, "  %-22s %12lld.%02lld %%\n", "self-sufficiency",
-                (long long)(k->self_sufficiency_ppm / 10000),
-                (long long)(k->self_sufficiency_ppm % 10000 / 100));
+        char percent[32];
+        fixed_text(percent, sizeof percent, k->self_sufficiency_ppm, 10000, 2);
+        fprintf(stderr, "  %-22s %16s %%\n", "self-sufficiency", percent);
         print_u("bills", k->bill_micro);
         print_u("bills without P2P", k->baseline_bill_micro);
         fprintf(stderr,

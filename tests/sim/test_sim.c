@@ -644,6 +644,12 @@ static void cli(void **state)
     char *out = path_in(tmp_dir, "cli-out");
     run_cmdl(&r, sim_exe, "run", path_in(root, "examples/street-12.ini"), "--out", out, NULL);
     wt_test_expect_run(&r, 0, NULL, "energy and money balanced in every interval");
+    /* the street earns more than it pays: the sign sits against the figure */
+    const char *bills = strstr(r.err, "\n  bills ");
+    assert_non_null(bills);
+    bills += strspn(bills + 8, " ") + 8;
+    assert_true(bills[0] == '-' && bills[1] >= '0' && bills[1] <= '9');
+    assert_non_null(strstr(bills, " U\n"));
     run_result_free(&r);
     struct stat st;
     assert_int_equal(stat(path_in(out, "report.html"), &st), 0);
