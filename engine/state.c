@@ -28,7 +28,7 @@ typedef struct {
 } account_rec;
 
 typedef struct {
-    uint8_t key[32]; /* tagged hash of the meter id */
+    uint8_t key[32]; /* the meter id, zero-padded */
     uint8_t id_len;
     char id[WT_METER_ID_BYTES_MAX + 1];
     uint8_t owner[32];
@@ -37,7 +37,7 @@ typedef struct {
 } meter_rec;
 
 typedef struct {
-    uint8_t key[32]; /* tagged hash of owner || zone */
+    uint8_t key[32]; /* standing_key: the owner's account record and the zone */
     uint8_t owner[32];
     uint16_t zone;
     uint8_t flags;
@@ -49,7 +49,7 @@ typedef struct {
 } order_rec;
 
 typedef struct {
-    uint8_t key[32]; /* tagged hash of meter key || interval */
+    uint8_t key[32]; /* reading_key: the meter's record and the interval */
     uint8_t meter_key[32];
     uint64_t interval;
     int64_t import_mwh, export_mwh;
@@ -279,17 +279,21 @@ static account_rec *account_find(const wt_state *s, const uint8_t key[32])
     return VEC_AT(s->accounts, account_rec, i);
 }
 
-/* The map keys of the keyed tables. Tagged hashes keep the tables apart and
- * fix the keys' width; the tag's midstate is computed once, so a key costs one
- * SHA-256 compression. A meter id needs no hash at all: it is 1..32 visible
- * ASCII bytes (never zero), so zero padding to 32 bytes is unambiguous. */
-static wt_tagged_hasher standing_tag, reading_tag, request_tag;
+/* The map keys of the keyed tables. Each table has its own map, so keys only
+ * need to be unique within one. A meter id needs no hash: it is 1..32 visible
+ * ASCII bytes (never zero), so zero padding to 32 bytes is unambiguous.
+ * Standings and readings are keyed by record indexes packed into the 32
+ * bytes (injective, no hash: these are looked up for every meter of every
+ * interval, where a SHA-256 per key was a fifth of a simulated year): account
+ * and meter records are never removed, so their indexes are stable for the
+ * life of the state. A payment request's key (merchant || ref, 64 bytes) is a
+ * tagged hash; the tag's midstate is computed once, so it costs one SHA-256
+ * compression. The slots are chosen by the map's keyed SipHash either way. */
+static wt_tagged_hasher request_tag;
 static pthread_once_t key_tags_once = PTHREAD_ONCE_INIT;
 
 static void key_tags_init(void)
 {
-    wt_tagged_hash_init(&standing_tag, "wattle/standing-key");
-    wt_tagged_hash_init(&reading_tag, "wattle/reading-key");
     wt_tagged_hash_init(&request_tag, "wattle/request-key");
 }
 
@@ -309,30 +313,35 @@ static void meter_key(uint8_t out[32], const char *id, size_t id_len)
     memcpy(out, id, id_len);
 }
 
-static meter_rec *meter_find(const wt_state *s, const char *id, size_t id_len)
+/* The meter's record and its index (meter records are never removed). */
+static meter_rec *meter_find(uint32_t *index, const wt_state *s, const char *id, size_t id_len)
 {
     uint8_t key[32];
     meter_key(key, id, id_len);
-    uint32_t i;
-    if (!wt_map_get(&s->meter_index, &i, key))
+    if (!wt_map_get(&s->meter_index, index, key))
         return NULL;
-    return VEC_AT(s->meters, meter_rec, i);
+    return VEC_AT(s->meters, meter_rec, *index);
 }
 
-static void standing_key(uint8_t out[32], const uint8_t owner[32], uint16_t zone)
+/* False when the owner has no account (then it has no standing either). */
+static bool standing_key(uint8_t out[32], const wt_state *s, const uint8_t owner[32], uint16_t zone)
 {
-    uint8_t buf[34];
-    memcpy(buf, owner, 32);
-    wt_put_be16(buf + 32, zone);
-    tagged_key(out, &standing_tag, buf, sizeof buf);
+    uint32_t account;
+    if (!wt_map_get(&s->account_index, &account, owner))
+        return false;
+    memset(out, 0, 32);
+    out[0] = 'S';
+    wt_put_be32(out + 1, account);
+    wt_put_be16(out + 5, zone);
+    return true;
 }
 
-static void reading_key(uint8_t out[32], const uint8_t meter[32], uint64_t interval)
+static void reading_key(uint8_t out[32], uint32_t meter, uint64_t interval)
 {
-    uint8_t buf[40];
-    memcpy(buf, meter, 32);
-    wt_put_be64(buf + 32, interval);
-    tagged_key(out, &reading_tag, buf, sizeof buf);
+    memset(out, 0, 32);
+    out[0] = 'R';
+    wt_put_be32(out + 1, meter);
+    wt_put_be64(out + 5, interval);
 }
 
 static void request_key(uint8_t out[32], const uint8_t merchant[32], const uint8_t ref[32])
@@ -556,7 +565,8 @@ wt_err wt_state_meter(wt_meter_info *info, const wt_state *s, const char *id, si
     memset(info, 0, sizeof *info);
     if (id_len == 0 || id_len > WT_METER_ID_BYTES_MAX)
         return WT_ERR_NOT_FOUND;
-    const meter_rec *m = meter_find(s, id, id_len);
+    uint32_t index;
+    const meter_rec *m = meter_find(&index, s, id, id_len);
     if (m == NULL)
         return WT_ERR_NOT_FOUND;
     memcpy(info->id, m->id, m->id_len);
@@ -572,9 +582,8 @@ wt_err wt_state_standing(wt_standing_info *info, const wt_state *s, const uint8_
 {
     memset(info, 0, sizeof *info);
     uint8_t key[32];
-    standing_key(key, owner, zone);
     uint32_t i;
-    if (!wt_map_get(&s->standing_index, &i, key))
+    if (!standing_key(key, s, owner, zone) || !wt_map_get(&s->standing_index, &i, key))
         return WT_ERR_NOT_FOUND;
     const standing_rec *r = VEC_AT(s->standings, standing_rec, i);
     info->flags = r->flags;
@@ -589,10 +598,11 @@ wt_err wt_state_reading(wt_reading_info *info, const wt_state *s, const char *me
     memset(info, 0, sizeof *info);
     if (meter_id_len == 0 || meter_id_len > WT_METER_ID_BYTES_MAX)
         return WT_ERR_NOT_FOUND;
-    uint8_t mkey[32], key[32];
-    meter_key(mkey, meter_id, meter_id_len);
-    reading_key(key, mkey, interval);
-    uint32_t i;
+    uint32_t meter, i;
+    if (meter_find(&meter, s, meter_id, meter_id_len) == NULL)
+        return WT_ERR_NOT_FOUND;
+    uint8_t key[32];
+    reading_key(key, meter, interval);
     if (!wt_map_get(&s->reading_index, &i, key))
         return WT_ERR_NOT_FOUND;
     const reading_rec *r = VEC_AT(s->readings, reading_rec, i);
@@ -848,14 +858,15 @@ static wt_err check_body(const wt_state *s, const char **field, const wt_tx *tx,
             FAIL(WT_ERR_INTERVAL_CLOSED, "interval");
         wt_reading entry;
         for (size_t pos = 0; wt_readings_next(&entry, &pos, g);) {
+            uint32_t meter;
             const meter_rec *m =
-                meter_find(s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
+                meter_find(&meter, s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
             if (m == NULL)
                 FAIL(WT_ERR_UNKNOWN_METER, "meter_id");
             if (memcmp(m->gateway, tx->sender, 32) != 0)
                 FAIL(WT_ERR_NOT_GATEWAY, "meter_id");
             uint8_t key[32];
-            reading_key(key, m->key, g->interval);
+            reading_key(key, meter, g->interval);
             uint32_t i;
             if (wt_map_get(&s->reading_index, &i, key))
                 FAIL(WT_ERR_DUPLICATE_READING, "meter_id");
@@ -1190,7 +1201,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
     case WT_TX_STANDING: {
         const wt_tx_standing *st = &tx->body.standing;
         uint8_t key[32];
-        standing_key(key, tx->sender, st->zone);
+        bool sender_known = standing_key(key, s, tx->sender, st->zone);
+        WT_ASSERT(sender_known); /* the sender's account was made above */
         uint32_t i;
         standing_rec *rec;
         rec_bytes r;
@@ -1225,7 +1237,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         switch (r->kind) {
         case WT_TX_REGISTER_METER: {
             const wt_meter_id *id = &r->u.meter.meter_id;
-            meter_rec *m = meter_find(s, (const char *)id->bytes, id->len);
+            uint32_t index;
+            meter_rec *m = meter_find(&index, s, (const char *)id->bytes, id->len);
             rec_bytes b;
             if (m != NULL) {
                 meter_bytes(&b, m);
@@ -1286,13 +1299,14 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         const wt_tx_readings *g = &tx->body.readings;
         wt_reading entry;
         for (size_t pos = 0; wt_readings_next(&entry, &pos, g);) {
+            uint32_t meter;
             const meter_rec *m =
-                meter_find(s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
+                meter_find(&meter, s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
             WT_ASSERT(m != NULL);
             uint32_t i = s->readings.count++;
             reading_rec *rec = VEC_AT(s->readings, reading_rec, i);
             memset(rec, 0, sizeof *rec);
-            reading_key(rec->key, m->key, g->interval);
+            reading_key(rec->key, meter, g->interval);
             memcpy(rec->meter_key, m->key, 32);
             rec->interval = g->interval;
             rec->import_mwh = entry.import_mwh;

@@ -324,6 +324,27 @@ static void test_standing(void **state)
     assert_true(info.sell_min_micro_per_kwh == 70000000);
     assert_true(info.buy_max_micro_per_kwh == 140000000);
     assert_int_equal(wt_state_standing(&info, fx->state, fx->home[0].pubkey, 2), WT_ERR_NOT_FOUND);
+    /* the same owner in another zone, and another owner in the same zone, are
+     * separate standings; a key that has no account has none */
+    fx_tx(fx, &tx, WT_TX_STANDING, &fx->home[0]);
+    tx.body.standing.zone = 2;
+    tx.body.standing.flags = WT_STANDING_HAS_BUY_MAX;
+    tx.body.standing.buy_max_micro_per_kwh = 120000000;
+    assert_int_equal(fx_apply(fx, &tx, &fx->home[0]), WT_OK);
+    fx_tx(fx, &tx, WT_TX_STANDING, &fx->home[1]);
+    tx.body.standing.zone = 1;
+    tx.body.standing.flags = WT_STANDING_HAS_SELL_MIN;
+    tx.body.standing.sell_min_micro_per_kwh = 90000000;
+    assert_int_equal(fx_apply(fx, &tx, &fx->home[1]), WT_OK);
+    assert_int_equal(wt_state_standing(&info, fx->state, fx->home[0].pubkey, 1), WT_OK);
+    assert_true(info.sell_min_micro_per_kwh == 70000000 && info.buy_max_micro_per_kwh == 140000000);
+    assert_int_equal(wt_state_standing(&info, fx->state, fx->home[0].pubkey, 2), WT_OK);
+    assert_true(info.flags == WT_STANDING_HAS_BUY_MAX && info.buy_max_micro_per_kwh == 120000000);
+    assert_int_equal(wt_state_standing(&info, fx->state, fx->home[1].pubkey, 1), WT_OK);
+    assert_true(info.flags == WT_STANDING_HAS_SELL_MIN && info.sell_min_micro_per_kwh == 90000000);
+    uint8_t stranger[32];
+    memset(stranger, 0x5a, sizeof stranger);
+    assert_int_equal(wt_state_standing(&info, fx->state, stranger, 1), WT_ERR_NOT_FOUND);
 }
 
 /* ----------------------------------------------------------- register */
@@ -452,6 +473,19 @@ static void test_readings(void **state)
     assert_true(r.export_mwh == 250 && r.import_mwh == 10);
     readings_tx(fx, &tx, &fx->gateway_key, closed, e + 1, 1);
     expect_reject(fx, &tx, &fx->gateway_key, WT_ERR_DUPLICATE_READING, "meter_id");
+    /* each meter and interval is its own reading: M-B's, M-A's earlier one */
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-B", 3, closed), WT_OK);
+    assert_true(r.import_mwh == 400 && r.export_mwh == 0);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed - 1), WT_ERR_NOT_FOUND);
+    e[0].import_mwh = 7;
+    e[0].export_mwh = 0;
+    readings_tx(fx, &tx, &fx->gateway_key, closed - 1, e, 1);
+    assert_int_equal(fx_apply(fx, &tx, &fx->gateway_key), WT_OK);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed - 1), WT_OK);
+    assert_true(r.import_mwh == 7);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed), WT_OK);
+    assert_true(r.import_mwh == 10 && r.export_mwh == 250);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-Z", 3, closed), WT_ERR_NOT_FOUND);
 }
 
 /* ------------------------------------------------------------- settle */
