@@ -110,6 +110,8 @@
     X(WT_ERR_SETTLE_MISMATCH, "settle_mismatch",                                                   \
       "the SETTLE differs from the recomputation of its interval")                                 \
     X(WT_ERR_FORBIDDEN, "forbidden", "that endpoint answers only loopback clients")                \
+    X(WT_ERR_RATE_LIMITED, "rate_limited",                                                         \
+      "the sender has too many transactions awaiting their answer; retry after those")             \
     /* point of sale */                                                                            \
     X(WT_ERR_URI_MALFORMED, "uri_malformed", "the payment request URI is malformed")               \
     X(WT_ERR_URI_UNKNOWN_PARAM, "uri_unknown_param",                                               \

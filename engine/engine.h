@@ -59,6 +59,10 @@ typedef struct {
     wt_clock_fn clock;       /* NULL: the real clock */
     void *clock_arg;
     int64_t store_cache_kib; /* 0: the store's default */
+    /* Signature-checked transactions one sender may have in the node at
+     * once (submitted, not yet answered); past it a submission's extra ones
+     * get WT_ERR_RATE_LIMITED (field "sender") at once. 0: no ceiling. */
+    uint32_t inflight_per_sender;
 } wt_node_opts;
 
 /*

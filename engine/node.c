@@ -4,6 +4,7 @@
  * verify in parallel and wait for durability (see engine.h).
  */
 #include "engine.h"
+#include "inflight.h"
 #include "pool.h"
 
 #include <pthread.h>
@@ -51,6 +52,7 @@ struct wt_node {
     wt_store *store;
     wt_state *state;
     wt_pool *pool;
+    wt_inflight *inflight; /* signature-checked transactions per sender, not yet answered */
 
     /* the open block */
     uint64_t height;       /* of the open block: last sealed + 1 */
@@ -659,15 +661,28 @@ wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *c
     r.txs = malloc(count * sizeof *r.txs);
     r.txids = malloc(count * 32);
     r.ready = malloc(count * sizeof *r.ready);
-    if (r.txs == NULL || r.txids == NULL || r.ready == NULL) {
-        free(r.txs);
-        free(r.txids);
-        free(r.ready);
-        return WT_ERR_NO_MEMORY;
-    }
+    bool *taken = malloc(count * sizeof *taken);
+    wt_err err = WT_ERR_NO_MEMORY;
+    if (r.txs == NULL || r.txids == NULL || r.ready == NULL || taken == NULL)
+        goto out;
     prepare_ctx pc = {.r = &r, .ctx = node->ctx};
     wt_pool_run(node->pool, prepare_and_verify, &pc, count);
-    wt_err err = enqueue_and_wait(node, &r);
+    /* The per-sender ceiling, on signed transactions only: a forger cannot
+     * spend someone else's slots. Past it, refused now, nothing applied. */
+    err = wt_inflight_take(node->inflight, taken, r.ready, r.txs, count);
+    if (err != WT_OK)
+        goto out;
+    for (size_t i = 0; i < count; i++) {
+        if (r.ready[i] && !taken[i]) {
+            r.ready[i] = false;
+            results[i].err = WT_ERR_RATE_LIMITED;
+            results[i].field = "sender";
+        }
+    }
+    err = enqueue_and_wait(node, &r);
+    wt_inflight_give(node->inflight, taken, r.txs, count);
+out:
+    free(taken);
     free(r.txs);
     free(r.txids);
     free(r.ready);
@@ -833,6 +848,8 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     unsigned workers = opts->verify_threads != 0 ? opts->verify_threads : wt_pool_cores() - 1;
     if (err == WT_OK)
         err = wt_pool_create(&node->pool, workers);
+    if (err == WT_OK)
+        err = wt_inflight_create(&node->inflight, opts->inflight_per_sender);
     if (err == WT_OK) {
         if (pthread_create(&node->sequencer, NULL, sequencer_main, node) != 0)
             err = WT_ERR_NO_MEMORY;
@@ -859,6 +876,7 @@ void wt_node_close(wt_node *node)
         pthread_join(node->sequencer, NULL);
     }
     wt_pool_destroy(node->pool);
+    wt_inflight_destroy(node->inflight);
     wt_store_close(node->store);
     wt_state_destroy(node->state);
     wt_seckey_wipe(&node->operator_key);

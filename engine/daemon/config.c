@@ -27,7 +27,9 @@ const char wt_daemon_usage[] =
     "headers_max, timeout_s, threads;\n"
     "[nng] workers, idle_timeout_s; [audit] every_s (background audit period, 0: on\n"
     "request only; default 3600), min_gap_s (least time between requested audits;\n"
-    "default 60).\n";
+    "default 60); [limits] inflight_per_sender (transactions one sender may have\n"
+    "awaiting their answer; more are refused with rate_limited; 0: no limit;\n"
+    "default 4096, one full batch).\n";
 
 void wt_daemon_config_defaults(wt_daemon_config *cfg)
 {
@@ -49,6 +51,7 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     cfg->settle_delay = 1;
     cfg->audit_every_s = 3600;
     cfg->audit_min_gap_s = 60;
+    cfg->inflight_per_sender = 4096; /* one full nng batch (WT_WIRE_TXS_MAX) */
 }
 
 static bool set_text(char *out, size_t out_cap, const char *value)
@@ -123,6 +126,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->audit_min_gap_s, value, 0, 86400);
     else if (IS("nng", "idle_timeout_s"))
         ok = parse_u32(&cfg->nng_idle_timeout_s, value, 1, 86400);
+    else if (IS("limits", "inflight_per_sender"))
+        ok = parse_u32(&cfg->inflight_per_sender, value, 0, 1u << 20);
     else {
         ok = false;
         why = "is not a known setting";

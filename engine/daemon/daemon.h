@@ -37,18 +37,19 @@ typedef struct {
     int64_t interval_ms;                   /* 0: the chain's; else must equal it */
     wt_log_level log_level;
     bool rebuild;
-    uint32_t rep_workers;        /* nng REP contexts/threads */
-    uint32_t http_body_max;      /* bytes */
-    uint32_t http_headers_max;   /* bytes */
-    uint32_t http_timeout_s;     /* seconds */
-    uint32_t http_threads;       /* HTTP threads accepting on one socket */
-    uint32_t nng_idle_timeout_s; /* a REP connection with no complete request for this
-                                    long is closed */
-    uint32_t catchup_per_tick;   /* intervals closed per clock tick before yielding */
-    uint32_t settle_delay;       /* intervals of grace for readings: interval n is settled
-                                    when interval n + settle_delay closes */
-    uint32_t audit_every_s;      /* background audit period; 0: only on request */
-    uint32_t audit_min_gap_s;    /* a requested audit waits this long after the last */
+    uint32_t rep_workers;         /* nng REP contexts/threads */
+    uint32_t http_body_max;       /* bytes */
+    uint32_t http_headers_max;    /* bytes */
+    uint32_t http_timeout_s;      /* seconds */
+    uint32_t http_threads;        /* HTTP threads accepting on one socket */
+    uint32_t nng_idle_timeout_s;  /* a REP connection with no complete request for this
+                                     long is closed */
+    uint32_t catchup_per_tick;    /* intervals closed per clock tick before yielding */
+    uint32_t settle_delay;        /* intervals of grace for readings: interval n is settled
+                                     when interval n + settle_delay closes */
+    uint32_t audit_every_s;       /* background audit period; 0: only on request */
+    uint32_t audit_min_gap_s;     /* a requested audit waits this long after the last */
+    uint32_t inflight_per_sender; /* transactions one sender may have in flight; 0: no limit */
 } wt_daemon_config;
 
 /* The defaults (loopback, the ports of wattled.ini). */
@@ -230,7 +231,10 @@ typedef struct wt_daemon {
 } wt_daemon;
 
 /* Submit through the node, count metrics, remember rejections and publish
- * acct/ events for what was committed. */
+ * acct/ events for what was committed. A sender with
+ * cfg.inflight_per_sender signed transactions in the node already has the
+ * rest refused at once with WT_ERR_RATE_LIMITED (field "sender"; see
+ * wt_node_opts), which is counted but not remembered as a rejection. */
 wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *const *raws,
                         const size_t *raw_lens, size_t count);
 /* A recent rejection of txid: true and *entry filled. */

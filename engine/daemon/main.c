@@ -159,6 +159,8 @@ wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *
                        &d->metrics.commit_sum_us, mono_us() - t0);
     wt_metrics_results(&d->metrics, results, count);
     for (size_t i = 0; i < count; i++) {
+        if (results[i].err == WT_ERR_RATE_LIMITED)
+            continue; /* not a verdict on the transaction: it may come again */
         if (results[i].err != WT_OK)
             remember_rejected(d, &results[i]);
         else if (!results[i].duplicate)
@@ -427,7 +429,8 @@ static int run(wt_daemon *d)
                           .operator_key = &op,
                           .rebuild = d->cfg.rebuild,
                           .clock = d->clock,
-                          .clock_arg = d->clock_arg};
+                          .clock_arg = d->clock_arg,
+                          .inflight_per_sender = d->cfg.inflight_per_sender};
     err = wt_node_open(&d->node, d->ctx, &nopts);
     wt_seckey_wipe(&op);
     if (err != WT_OK) {
