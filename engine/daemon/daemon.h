@@ -285,8 +285,10 @@ void wt_http_txs_free(wt_http_txs *txs);
 struct sockaddr;
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104; false for NULL. */
 bool wt_http_addr_is_loopback(const struct sockaddr *sa);
-/* The admin paths (/metrics): answered only to loopback peers, 403 otherwise. */
-bool wt_http_path_is_admin(const char *path);
+/* The admin requests, answered only to loopback peers (403 forbidden
+ * otherwise): /metrics, and POST /v1/audit (asking for an audit) — reads_only
+ * is false for a method other than GET and HEAD. */
+bool wt_http_path_is_admin(const char *path, bool reads_only);
 
 /* A deadline per request against slow clients (http_deadline.c): a request
  * must arrive whole within timeout_s of its connection's start or of the

@@ -891,7 +891,7 @@ static void route(struct evhttp_request *req, void *arg)
         send_error(s, req, 400, WT_ERR_BAD_REQUEST, "the request URI is malformed", NULL);
         return;
     }
-    if (wt_http_path_is_admin(path) &&
+    if (wt_http_path_is_admin(path, cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD) &&
         !wt_http_addr_is_loopback(evhttp_connection_get_addr(evhttp_request_get_connection(req)))) {
         free(path); /* a listener beyond loopback serves the public paths only */
         send_error(s, req, 403, WT_ERR_FORBIDDEN, NULL, NULL);

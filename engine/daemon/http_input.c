@@ -117,12 +117,12 @@ bool wt_http_addr_is_loopback(const struct sockaddr *sa)
     return false; /* a Unix socket is not how wattled listens */
 }
 
-bool wt_http_path_is_admin(const char *path)
+bool wt_http_path_is_admin(const char *path, bool reads_only)
 {
-    /* what tells about the node's operation rather than the public ledger */
-    static const char *const admin_paths[] = {"/metrics"};
-    for (size_t i = 0; i < sizeof admin_paths / sizeof admin_paths[0]; i++)
-        if (strcmp(path, admin_paths[i]) == 0)
-            return true;
-    return false;
+    /* what tells about the node's operation rather than the public ledger,
+     * and what makes the node work for the asker (an audit replays the
+     * whole chain); reading the audit's status stays public */
+    if (strcmp(path, "/metrics") == 0)
+        return true;
+    return !reads_only && strcmp(path, "/v1/audit") == 0;
 }

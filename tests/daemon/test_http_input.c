@@ -88,10 +88,15 @@ static void test_loopback_and_admin(void **state)
     struct sockaddr_un un = {.sun_family = AF_UNIX};
     assert_false(wt_http_addr_is_loopback((struct sockaddr *)&un));
     assert_false(wt_http_addr_is_loopback(NULL));
-    assert_true(wt_http_path_is_admin("/metrics"));
-    assert_false(wt_http_path_is_admin("/metrics/"));
-    assert_false(wt_http_path_is_admin("/healthz"));
-    assert_false(wt_http_path_is_admin("/v1/chain"));
+    assert_true(wt_http_path_is_admin("/metrics", true));
+    assert_true(wt_http_path_is_admin("/metrics", false));
+    assert_false(wt_http_path_is_admin("/metrics/", true));
+    assert_false(wt_http_path_is_admin("/healthz", true));
+    assert_false(wt_http_path_is_admin("/v1/chain", true));
+    assert_false(wt_http_path_is_admin("/v1/txs", false)); /* submitting is public */
+    assert_true(wt_http_path_is_admin("/v1/audit", false));
+    assert_false(wt_http_path_is_admin("/v1/audit", true));
+    assert_false(wt_http_path_is_admin("/v1/audit/", false));
 }
 
 int main(void)

@@ -76,10 +76,11 @@ static int enter_netns(bool first)
 }
 
 /* `GET path` from the current namespace; the code in the JSON error, if any. */
-static int get(char *code, size_t code_cap, const char *host, int port, const char *path)
+static int ask(char *code, size_t code_cap, const char *host, int port, const char *method,
+               const char *path)
 {
     char *body = NULL;
-    int status = wt_proc_http_body(&body, host, port, "GET", path, NULL, TIMEOUT_MS);
+    int status = wt_proc_http_body(&body, host, port, method, path, NULL, TIMEOUT_MS);
     code[0] = '\0';
     json_t *doc = body != NULL ? json_loads(body, 0, NULL) : NULL;
     const char *c = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
@@ -90,17 +91,23 @@ static int get(char *code, size_t code_cap, const char *host, int port, const ch
     return status;
 }
 
-static int expect(const char *who, const char *host, int port, const char *path, int status,
-                  const char *code)
+static int expect_method(const char *who, const char *host, int port, const char *method,
+                         const char *path, int status, const char *code)
 {
     char got[64];
-    int st = get(got, sizeof got, host, port, path);
+    int st = ask(got, sizeof got, host, port, method, path);
     if (st != status || strcmp(got, code) != 0) {
-        fprintf(stderr, "netns: %s: GET http://%s:%d%s answered %d '%s', want %d '%s'\n", who, host,
-                port, path, st, got, status, code);
+        fprintf(stderr, "netns: %s: %s http://%s:%d%s answered %d '%s', want %d '%s'\n", who,
+                method, host, port, path, st, got, status, code);
         return -1;
     }
     return 0;
+}
+
+static int expect(const char *who, const char *host, int port, const char *path, int status,
+                  const char *code)
+{
+    return expect_method(who, host, port, "GET", path, status, code);
 }
 
 /* B: the client namespace. Waits for the veth end, configures it, then asks
@@ -128,6 +135,10 @@ static int client_main(int from_a, int to_a)
     rc |= expect("client namespace", SERVER_ADDR, port, "/healthz", 200, "");
     rc |= expect("client namespace", SERVER_ADDR, port, "/v1/chain", 200, "");
     rc |= expect("client namespace", SERVER_ADDR, port, "/nothing", 404, "not_found");
+    /* asking for an audit is the operator's; its status is public */
+    rc |=
+        expect_method("client namespace", SERVER_ADDR, port, "POST", "/v1/audit", 403, "forbidden");
+    rc |= expect("client namespace", SERVER_ADDR, port, "/v1/audit", 200, "");
     return rc == 0 ? 0 : 1;
 }
 
@@ -174,8 +185,10 @@ static int server_main(const char *chain_dir)
         fprintf(stderr, "netns: the client namespace's checks failed\n");
         goto out;
     }
-    /* the same daemon still answers /metrics over loopback */
-    if (expect("daemon namespace", "127.0.0.1", d.http_port, "/metrics", 200, "") != 0)
+    /* the same daemon still answers /metrics and takes POST /v1/audit over loopback */
+    if (expect("daemon namespace", "127.0.0.1", d.http_port, "/metrics", 200, "") != 0 ||
+        expect_method("daemon namespace", "127.0.0.1", d.http_port, "POST", "/v1/audit", 202, "") !=
+            0)
         goto out;
     rc = wt_wattled_stop_clean(&d) ? 0 : 1;
 out:
