@@ -44,6 +44,10 @@ typedef struct wt_node wt_node;
 /* The node's clock (the platform edge): Unix ms. Tests pass a fake one. */
 typedef int64_t (*wt_clock_fn)(void *arg);
 
+/* Receives a settlement rebuilt while the node replays the store (ownership
+ * passes: the callee frees it with wt_settlement_free). */
+typedef void (*wt_node_settlement_fn)(void *arg, wt_settlement *settlement);
+
 typedef struct {
     const char *db_path;
     /* For a new store: the chain to create (genesis). For an existing one it
@@ -63,6 +67,14 @@ typedef struct {
      * once (submitted, not yet answered); past it a submission's extra ones
      * get WT_ERR_RATE_LIMITED (field "sender") at once. 0: no ceiling. */
     uint32_t inflight_per_sender;
+    /* While replaying at open: recompute the settlement of every SETTLE for
+     * the last replay_settlements intervals up to the last block's (from the
+     * state just before it, as the sequencer did; wt_settle_compute) and
+     * hand each to on_settlement, oldest first, so a restarted daemon still
+     * serves them. 0 or NULL: none. */
+    uint32_t replay_settlements;
+    wt_node_settlement_fn on_settlement;
+    void *settlement_arg;
 } wt_node_opts;
 
 /*

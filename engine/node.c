@@ -52,7 +52,10 @@ struct wt_node {
     wt_store *store;
     wt_state *state;
     wt_pool *pool;
-    wt_inflight *inflight; /* signature-checked transactions per sender, not yet answered */
+    wt_inflight *inflight;       /* signature-checked transactions per sender, not yet answered */
+    uint32_t replay_settlements; /* see wt_node_opts */
+    wt_node_settlement_fn on_settlement;
+    void *settlement_arg;
 
     /* the open block */
     uint64_t height;       /* of the open block: last sealed + 1 */
@@ -183,6 +186,9 @@ typedef struct {
     wt_err err;
     uint64_t expected_seq;
     uint64_t last_block;
+    /* settlements rebuilt for SETTLEs of intervals >= settle_from */
+    bool rebuild_settlements;
+    uint64_t settle_from;
 } replay_ctx;
 
 static bool replay_tx(void *arg, const wt_store_tx *stored)
@@ -202,14 +208,26 @@ static bool replay_tx(void *arg, const wt_store_tx *stored)
                (unsigned long long)stored->seq, field ? field : "?");
         return false;
     }
+    wt_settlement *settlement = NULL;
+    if (rc->rebuild_settlements && tx.type == WT_TX_SETTLE &&
+        tx.body.settle.interval >= rc->settle_from) {
+        /* the state just before the SETTLE is the one it was computed from */
+        wt_err serr = wt_settle_compute(&settlement, node->state, tx.body.settle.interval);
+        if (serr != WT_OK)
+            wt_log(WT_LOG_WARN, "node", "cannot rebuild the settlement of interval %llu: %s",
+                   (unsigned long long)tx.body.settle.interval, wt_errname(serr));
+    }
     wt_apply_opts opts = {.now_ms = stored->t_ms, .sig_verified = true};
     wt_err err = wt_ledger_apply(node->ctx, node->state, &field, &tx, stored->txid, &opts);
     if (err != WT_OK) {
+        wt_settlement_free(settlement);
         wt_log(WT_LOG_ERROR, "node", "stored transaction seq %llu no longer applies: %s (%s)",
                (unsigned long long)stored->seq, wt_errname(err), field ? field : "?");
         rc->err = err == WT_ERR_NO_MEMORY ? err : WT_ERR_STORE_CORRUPT;
         return false;
     }
+    if (settlement != NULL)
+        node->on_settlement(node->settlement_arg, settlement);
     if (stored->height > rc->last_block && open_block_push(node, stored->txid) != WT_OK) {
         rc->err = WT_ERR_NO_MEMORY;
         return false;
@@ -268,6 +286,12 @@ static wt_err replay(wt_node *node, bool rebuild)
     node->prev_time_ms = last.time_ms;
 
     replay_ctx rc = {.node = node, .err = WT_OK, .expected_seq = 1, .last_block = last_block};
+    if (node->on_settlement != NULL && node->replay_settlements > 0) {
+        rc.rebuild_settlements = true;
+        rc.settle_from = last.interval >= node->replay_settlements
+                             ? last.interval - node->replay_settlements + 1
+                             : 0;
+    }
     err = wt_store_txs_each(node->store, 1, replay_tx, &rc);
     if (err == WT_OK)
         err = rc.err;
@@ -823,6 +847,9 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     node->clock_arg = opts->clock_arg;
     node->batch_max = opts->batch_max != 0 ? opts->batch_max : BATCH_MAX_DEFAULT;
     node->db_path = strdup(opts->db_path);
+    node->replay_settlements = opts->replay_settlements;
+    node->on_settlement = opts->on_settlement;
+    node->settlement_arg = opts->settlement_arg;
     if (opts->operator_key != NULL) {
         node->operator_key = *opts->operator_key;
         node->can_seal = true;

@@ -216,6 +216,7 @@ typedef struct wt_daemon {
     /* recent settlements, for clearings and settlements over HTTP */
     pthread_mutex_t settlements_lock;
     wt_settlement *settlements[WT_SETTLEMENTS_KEPT]; /* by interval % WT_SETTLEMENTS_KEPT */
+    uint64_t settlements_replayed;                   /* rebuilt from the ledger at start */
 
     /* recently rejected txids, for GET /v1/txs/{txid} */
     pthread_mutex_t rejected_lock;

@@ -232,6 +232,15 @@ static void keep_settlement(wt_daemon *d, wt_settlement *st)
     wt_settlement_free(old);
 }
 
+/* The node's replay at start hands back the recent settlements it rebuilt
+ * from the ledger: kept as if just made, so a restart loses none of them. */
+static void keep_replayed_settlement(void *arg, wt_settlement *st)
+{
+    wt_daemon *d = arg;
+    d->settlements_replayed++;
+    keep_settlement(d, st);
+}
+
 /* Settle every interval up to `upto` not yet settled: false when one fails
  * (it is retried at the next tick; the interval clock waits for it, so no
  * interval is skipped). */
@@ -430,7 +439,10 @@ static int run(wt_daemon *d)
                           .rebuild = d->cfg.rebuild,
                           .clock = d->clock,
                           .clock_arg = d->clock_arg,
-                          .inflight_per_sender = d->cfg.inflight_per_sender};
+                          .inflight_per_sender = d->cfg.inflight_per_sender,
+                          .replay_settlements = WT_SETTLEMENTS_KEPT,
+                          .on_settlement = keep_replayed_settlement,
+                          .settlement_arg = d};
     err = wt_node_open(&d->node, d->ctx, &nopts);
     wt_seckey_wipe(&op);
     if (err != WT_OK) {
@@ -448,9 +460,11 @@ static int run(wt_daemon *d)
                          : wt_interval_of(d->params.genesis_time_ms, d->params.interval_ms);
     atomic_store(&d->next_interval_seen, d->next_interval);
     wt_log(WT_LOG_INFO, "wattled",
-           "chain %u: height %llu, %llu transactions, next interval to close %llu (%lld ms)",
+           "chain %u: height %llu, %llu transactions, next interval to close %llu (%lld ms); "
+           "%llu recent settlements rebuilt from the ledger",
            d->params.chain_id, (unsigned long long)tip_height, (unsigned long long)last_seq,
-           (unsigned long long)d->next_interval, (long long)d->params.interval_ms);
+           (unsigned long long)d->next_interval, (long long)d->params.interval_ms,
+           (unsigned long long)d->settlements_replayed);
 
     int rc = 0;
     err = wt_acct_index_create(&d->accounts);
