@@ -3,6 +3,8 @@
  * over 400-year eras. Pure. */
 #include "common.h"
 
+#include <string.h>
+
 #define DAY_MS INT64_C(86400000)
 
 static bool is_leap(int year)
@@ -51,4 +53,30 @@ void wt_civil_from_ms(wt_civil *c, int64_t t_ms)
     /* day of the year from 1 January */
     static const int16_t before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
     c->yday = before[c->month - 1] + c->day - 1 + (c->month > 2 && is_leap(c->year) ? 1 : 0);
+}
+
+static bool two_digits(const char *text, int *out)
+{
+    if (text[0] < '0' || text[0] > '9' || text[1] < '0' || text[1] > '9')
+        return false;
+    *out = (text[0] - '0') * 10 + (text[1] - '0');
+    return true;
+}
+
+wt_err wt_utc_offset_parse(int32_t *offset_s, const char *text)
+{
+    *offset_s = 0;
+    size_t len = strlen(text);
+    if (len == 1 && (text[0] == 'Z' || text[0] == 'z'))
+        return WT_OK;
+    int h, m, s = 0;
+    if ((len != 6 && len != 9) || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+        !two_digits(text + 1, &h) || !two_digits(text + 4, &m) ||
+        (len == 9 && (text[6] != ':' || !two_digits(text + 7, &s))))
+        return WT_ERR_INVALID_ARGUMENT;
+    int32_t total = h * 3600 + m * 60 + s;
+    if (m > 59 || s > 59 || total > WT_UTC_OFFSET_MAX_S)
+        return WT_ERR_INVALID_ARGUMENT;
+    *offset_s = text[0] == '-' ? -total : total;
+    return WT_OK;
 }

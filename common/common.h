@@ -285,6 +285,12 @@ bool wt_civil_to_ms(int64_t *t_ms, int year, int month, int day, int hour, int m
 /* The UTC date and time of t_ms (milliseconds dropped). */
 void wt_civil_from_ms(wt_civil *civil, int64_t t_ms);
 
+#define WT_UTC_OFFSET_MAX_S (18 * 3600) /* ±18:00, as ISO 8601 offsets in use */
+/* A fixed offset from UTC: "+HH:MM", "-HH:MM", "+HH:MM:SS" (seconds, as
+ * POSIX TZ offsets allow) or "Z", at most ±18:00, into seconds east of UTC.
+ * WT_ERR_INVALID_ARGUMENT (and *offset_s 0) otherwise. */
+wt_err wt_utc_offset_parse(int32_t *offset_s, const char *text);
+
 /* ------------------------------------------------------- time (platform) */
 
 /* Unix time in ms, UTC. Reads the real clock: not for the pure core. */

@@ -116,13 +116,10 @@ wt_err wt_pos_qr_write_png(FILE *out, const char *text);
  * 24 hours (a fixed offset has no daylight saving). A transaction belongs
  * to the day by the node's time of its commit.
  */
-#define WT_POS_UTC_OFFSET_MAX_S (18 * 3600) /* ±18:00, as ISO 8601 offsets in use */
-#define WT_POS_TIME_CHARS       32          /* "2026-11-24T09:15:02.123+09:00:00" */
-
-/* "+HH:MM", "-HH:MM", "+HH:MM:SS" (seconds, as POSIX TZ offsets allow) or
- * "Z", at most ±18:00, into seconds east of UTC. WT_ERR_INVALID_ARGUMENT
- * (zeroed) otherwise. */
-wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text);
+#define WT_POS_UTC_OFFSET_MAX_S                                                                    \
+    WT_UTC_OFFSET_MAX_S      /* the offset: common.h's wt_utc_offset_parse                         \
+                              */
+#define WT_POS_TIME_CHARS 32 /* "2026-11-24T09:15:02.123+09:00:00" */
 /* The day "YYYY-MM-DD" (a real Gregorian date, years 1970..9999) at
  * offset_s: [*start_ms, *end_ms) in Unix ms. WT_ERR_INVALID_ARGUMENT
  * (zeroed) for another text or an offset beyond ±18:00. */

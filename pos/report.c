@@ -19,24 +19,6 @@ static bool digits(const char *text, size_t n, int *out)
     return true;
 }
 
-wt_err wt_pos_utc_offset_parse(int32_t *offset_s, const char *text)
-{
-    *offset_s = 0;
-    size_t len = strlen(text);
-    if (len == 1 && (text[0] == 'Z' || text[0] == 'z'))
-        return WT_OK;
-    int h, m, s = 0;
-    if ((len != 6 && len != 9) || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
-        !digits(text + 1, 2, &h) || !digits(text + 4, 2, &m) ||
-        (len == 9 && (text[6] != ':' || !digits(text + 7, 2, &s))))
-        return WT_ERR_INVALID_ARGUMENT;
-    int32_t total = h * 3600 + m * 60 + s;
-    if (m > 59 || s > 59 || total > WT_POS_UTC_OFFSET_MAX_S)
-        return WT_ERR_INVALID_ARGUMENT;
-    *offset_s = text[0] == '-' ? -total : total;
-    return WT_OK;
-}
-
 wt_err wt_pos_day_range(int64_t *start_ms, int64_t *end_ms, const char *day, int32_t offset_s)
 {
     *start_ms = 0;

@@ -139,21 +139,6 @@ static bool parse_clock_min(int32_t *out, const char *v)
 }
 
 /* "+09:00", "-08:00", "Z" / "UTC" -> ms. */
-static bool parse_utc_offset(int64_t *out, const char *v)
-{
-    if (strcmp(v, "Z") == 0 || strcmp(v, "UTC") == 0) {
-        *out = 0;
-        return true;
-    }
-    unsigned h, m;
-    int used = 0;
-    if ((v[0] != '+' && v[0] != '-') || sscanf(v + 1, "%2u:%2u%n", &h, &m, &used) != 2 ||
-        v[1 + used] != '\0' || h > 14 || m > 59)
-        return false;
-    *out = (v[0] == '-' ? -1 : 1) * (int64_t)(h * 60 + m) * 60000;
-    return true;
-}
-
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (local time) -> local ms (UTC
  * arithmetic; the offset is applied once the whole file is read). */
 static bool parse_start_local(int64_t *out, const char *v)
@@ -168,109 +153,6 @@ static bool parse_start_local(int64_t *out, const char *v)
         used += 1 + more;
     }
     return v[used] == '\0' && wt_civil_to_ms(out, y, mo, d, h, mi, 0);
-}
-
-/* "0-7:80,7-23:150,23-24:80": a price for every hour of the day, once. */
-static bool parse_tou(int64_t hours[24], const char *v, char *why, size_t why_cap)
-{
-    bool set[24] = {false};
-    const char *p = v;
-    while (*p != '\0') {
-        unsigned from, to;
-        int used = 0;
-        if (sscanf(p, "%2u-%2u:%n", &from, &to, &used) != 2 || used == 0 || from >= to || to > 24) {
-            snprintf(why, why_cap, "expected FROM-TO:PRICE with hours 0..24, got '%s'", p);
-            return false;
-        }
-        p += used;
-        const char *comma = strchr(p, ',');
-        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        char price[64];
-        int64_t micro;
-        if (len == 0 || len >= sizeof price) {
-            snprintf(why, why_cap, "a price is missing after %u-%u", from, to);
-            return false;
-        }
-        memcpy(price, p, len);
-        price[len] = '\0';
-        if (!parse_price(&micro, price)) {
-            snprintf(why, why_cap, "'%s' is not a price in U-Coin per kWh", price);
-            return false;
-        }
-        for (unsigned h = from; h < to; h++) {
-            if (set[h]) {
-                snprintf(why, why_cap, "hour %u is given twice", h);
-                return false;
-            }
-            set[h] = true;
-            hours[h] = micro;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    for (unsigned h = 0; h < 24; h++)
-        if (!set[h]) {
-            snprintf(why, why_cap, "hour %u has no price (every hour 0..23 needs one)", h);
-            return false;
-        }
-    return true;
-}
-
-/* "200:120,400:215,*:307": up to N kWh in the month at P U/kWh, the last
- * tier unbounded ("*"). */
-static bool parse_tiers(wt_chain_params *p, const char *v, char *why, size_t why_cap)
-{
-    uint8_t n = 0;
-    const char *s = v;
-    while (*s != '\0') {
-        if (n == WT_CHAIN_TIERS_MAX) {
-            snprintf(why, why_cap, "more than %d tiers", WT_CHAIN_TIERS_MAX);
-            return false;
-        }
-        const char *colon = strchr(s, ':');
-        const char *comma = strchr(s, ',');
-        if (colon == NULL || (comma != NULL && comma < colon)) {
-            snprintf(why, why_cap, "expected UP_TO_KWH:PRICE or *:PRICE, got '%s'", s);
-            return false;
-        }
-        char a[64], b[64];
-        size_t la = (size_t)(colon - s),
-               lb = comma != NULL ? (size_t)(comma - colon - 1) : strlen(colon + 1);
-        if (la == 0 || la >= sizeof a || lb == 0 || lb >= sizeof b) {
-            snprintf(why, why_cap, "expected UP_TO_KWH:PRICE or *:PRICE, got '%s'", s);
-            return false;
-        }
-        memcpy(a, s, la);
-        a[la] = '\0';
-        memcpy(b, colon + 1, lb);
-        b[lb] = '\0';
-        bool last = comma == NULL;
-        int64_t up_to = 0, price;
-        if (last ? strcmp(a, "*") != 0 : !parse_scaled(&up_to, a, 6, 1, INT64_C(1000000000000))) {
-            snprintf(why, why_cap,
-                     last ? "the last tier must be '*:PRICE' (unbounded), got '%s'"
-                          : "'%s' is not a tier's upper bound in kWh",
-                     a);
-            return false;
-        }
-        if (!parse_price(&price, b)) {
-            snprintf(why, why_cap, "'%s' is not a price in U-Coin per kWh", b);
-            return false;
-        }
-        if (!last && n > 0 && up_to <= p->retail_tier_up_to_mwh[n - 1]) {
-            snprintf(why, why_cap, "tier bounds must ascend ('%s' kWh)", a);
-            return false;
-        }
-        p->retail_tier_up_to_mwh[n] = up_to;
-        p->retail_tier_micro_per_kwh[n] = price;
-        n++;
-        s += la + 1 + lb;
-        if (*s == ',')
-            s++;
-    }
-    p->retail_tiers_count = n;
-    return true;
 }
 
 /* ------------------------------------------------------------ sections */
@@ -528,8 +410,10 @@ static int on_key(void *user, const char *header, const char *key, const char *v
             if (!parse_scaled(&sc->longitude_udeg, value, 6, -180000000, 180000000))
                 BAD("degrees east, -180..180");
         } else if (IS("utc_offset")) {
-            if (!parse_utc_offset(&sc->utc_offset_ms, value))
+            int32_t offset_s;
+            if (wt_utc_offset_parse(&offset_s, value) != WT_OK)
                 BAD("an offset such as +09:00 or -08:00");
+            sc->utc_offset_ms = (int64_t)offset_s * 1000;
         } else if (IS("clear_days")) {
             if (!parse_ppm(&sc->clear_days_ppm, value))
                 BAD("a share of days from 0 to 1");
@@ -580,14 +464,15 @@ static int on_key(void *user, const char *header, const char *key, const char *v
             uint8_t *kind = retail ? &p->retail_tariff_kind : &p->feed_in_tariff_kind;
             if (*kind != WT_CHAIN_TARIFF_FLAT)
                 BAD("the %s tariff already has a kind", retail ? "retail" : "feed-in");
-            if (!parse_tou(retail ? p->retail_hour_micro_per_kwh : p->feed_in_hour_micro_per_kwh,
-                           value, why, sizeof why))
+            if (!wt_chain_tou_parse(retail ? p->retail_hour_micro_per_kwh
+                                           : p->feed_in_hour_micro_per_kwh,
+                                    value, why, sizeof why))
                 goto bad;
             *kind = WT_CHAIN_TARIFF_TIME_OF_USE;
         } else if (IS("retail_tiers")) {
             if (p->retail_tariff_kind != WT_CHAIN_TARIFF_FLAT)
                 BAD("the retail tariff already has a kind");
-            if (!parse_tiers(p, value, why, sizeof why))
+            if (!wt_chain_tiers_parse(p, value, why, sizeof why))
                 goto bad;
             p->retail_tariff_kind = WT_CHAIN_TARIFF_TIERED;
         } else

@@ -4,6 +4,7 @@
  * provides them to its users through wallet.h. */
 #include "wallet.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PARAMS_VERSION 1
@@ -300,4 +301,118 @@ uint16_t wt_chain_zone_find(const wt_chain_params *params, const char *name)
         if (strcmp(params->zones[z].name, name) == 0)
             return z;
     return WT_CHAIN_ZONE_NONE;
+}
+
+/* ------------------------------------------------- tariffs from text */
+
+/* U-Coin per kWh, up to 6 decimals, as micro per kWh (0 .. 10^9 U). */
+static bool price_parse(int64_t *out, const char *v)
+{
+    return wt_decimal_parse(out, v, 6, false) == WT_OK && *out >= 0 &&
+           *out <= INT64_C(1000000000) * WT_MICRO_PER_UNIT;
+}
+
+/* "0-7:80,7-23:150,23-24:80": a price for every hour of the day, once. */
+bool wt_chain_tou_parse(int64_t hours[24], const char *v, char *why, size_t why_cap)
+{
+    bool set[24] = {false};
+    const char *p = v;
+    while (*p != '\0') {
+        unsigned from, to;
+        int used = 0;
+        if (sscanf(p, "%2u-%2u:%n", &from, &to, &used) != 2 || used == 0 || from >= to || to > 24) {
+            snprintf(why, why_cap, "expected FROM-TO:PRICE with hours 0..24, got '%s'", p);
+            return false;
+        }
+        p += used;
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        char price[64];
+        int64_t micro;
+        if (len == 0 || len >= sizeof price) {
+            snprintf(why, why_cap, "a price is missing after %u-%u", from, to);
+            return false;
+        }
+        memcpy(price, p, len);
+        price[len] = '\0';
+        if (!price_parse(&micro, price)) {
+            snprintf(why, why_cap, "'%s' is not a price in U-Coin per kWh", price);
+            return false;
+        }
+        for (unsigned h = from; h < to; h++) {
+            if (set[h]) {
+                snprintf(why, why_cap, "hour %u is given twice", h);
+                return false;
+            }
+            set[h] = true;
+            hours[h] = micro;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    for (unsigned h = 0; h < 24; h++)
+        if (!set[h]) {
+            snprintf(why, why_cap, "hour %u has no price (every hour 0..23 needs one)", h);
+            return false;
+        }
+    return true;
+}
+
+/* "200:120,400:215,*:307": up to N kWh in the month at P U/kWh, the last
+ * tier unbounded ("*"). */
+bool wt_chain_tiers_parse(wt_chain_params *p, const char *v, char *why, size_t why_cap)
+{
+    uint8_t n = 0;
+    const char *s = v;
+    while (*s != '\0') {
+        if (n == WT_CHAIN_TIERS_MAX) {
+            snprintf(why, why_cap, "more than %d tiers", WT_CHAIN_TIERS_MAX);
+            return false;
+        }
+        const char *colon = strchr(s, ':');
+        const char *comma = strchr(s, ',');
+        if (colon == NULL || (comma != NULL && comma < colon)) {
+            snprintf(why, why_cap, "expected UP_TO_KWH:PRICE or *:PRICE, got '%s'", s);
+            return false;
+        }
+        char a[64], b[64];
+        size_t la = (size_t)(colon - s),
+               lb = comma != NULL ? (size_t)(comma - colon - 1) : strlen(colon + 1);
+        if (la == 0 || la >= sizeof a || lb == 0 || lb >= sizeof b) {
+            snprintf(why, why_cap, "expected UP_TO_KWH:PRICE or *:PRICE, got '%s'", s);
+            return false;
+        }
+        memcpy(a, s, la);
+        a[la] = '\0';
+        memcpy(b, colon + 1, lb);
+        b[lb] = '\0';
+        bool last = comma == NULL;
+        int64_t up_to = 0, price;
+        if (last ? strcmp(a, "*") != 0
+                 : wt_decimal_parse(&up_to, a, 6, false) != WT_OK || up_to < 1 ||
+                       up_to > INT64_C(1000000000000)) {
+            snprintf(why, why_cap,
+                     last ? "the last tier must be '*:PRICE' (unbounded), got '%s'"
+                          : "'%s' is not a tier's upper bound in kWh",
+                     a);
+            return false;
+        }
+        if (!price_parse(&price, b)) {
+            snprintf(why, why_cap, "'%s' is not a price in U-Coin per kWh", b);
+            return false;
+        }
+        if (!last && n > 0 && up_to <= p->retail_tier_up_to_mwh[n - 1]) {
+            snprintf(why, why_cap, "tier bounds must ascend ('%s' kWh)", a);
+            return false;
+        }
+        p->retail_tier_up_to_mwh[n] = up_to;
+        p->retail_tier_micro_per_kwh[n] = price;
+        n++;
+        s += la + 1 + lb;
+        if (*s == ',')
+            s++;
+    }
+    p->retail_tiers_count = n;
+    return true;
 }

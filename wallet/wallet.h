@@ -573,6 +573,17 @@ void wt_chain_market_set(wt_chain_params *params, uint8_t mechanism, uint32_t k_
  * starts, local time being UTC + params->tariff_utc_offset_ms. */
 uint32_t wt_chain_month_of(const wt_chain_params *params, uint64_t interval);
 
+/* Tariffs written as text (the simulator's scenario keys and `wattle chain
+ * init`'s flags), prices in U-Coin per kWh with up to 6 decimals. False with
+ * the reason in why (what was wrong, quoting it) otherwise.
+ * "0-7:80,7-23:150,23-24:80": a price for every hour 0..23 of the day, once
+ * (the hours of a time-of-use tariff; the kind is the caller's to set). */
+bool wt_chain_tou_parse(int64_t hours[24], const char *text, char *why, size_t why_cap);
+/* "200:120,400:215,*:307": up to N kWh of the month at P U/kWh, ascending,
+ * the last tier unbounded ("*"); sets retail_tier_* and retail_tiers_count
+ * (the kind is the caller's to set). */
+bool wt_chain_tiers_parse(wt_chain_params *params, const char *text, char *why, size_t why_cap);
+
 /* Check params for internal consistency (zone tree, ranges, distinct keys). */
 wt_err wt_chain_params_validate(const wt_chain_params *params, const char **field);
 /* Canonical binary form of params (the genesis block's payload); returns the

@@ -571,7 +571,7 @@ static int cmd_report(int argc, char **argv)
     status = 2;
     int32_t offset_s = 0;
     const char *offset = wt_cli_value(opts, n, "utc-offset");
-    if (offset != NULL && wt_pos_utc_offset_parse(&offset_s, offset) != WT_OK) {
+    if (offset != NULL && wt_utc_offset_parse(&offset_s, offset) != WT_OK) {
         fprintf(stderr,
                 "wattle pos report: --utc-offset must be +HH:MM, -HH:MM, +HH:MM:SS or Z, at most "
                 "18 hours, not '%s'\n",

@@ -62,12 +62,41 @@ static void civil_round_trip(void **state)
     }
 }
 
+static void utc_offsets(void **state)
+{
+    (void)state;
+    int32_t o;
+    const struct {
+        const char *text;
+        int32_t offset_s;
+    } good[] = {{"Z", 0},           {"z", 0},
+                {"+00:00", 0},      {"-00:00", 0},
+                {"+09:00", 32400},  {"-03:30", -12600},
+                {"+05:45", 20700},  {"+18:00", 64800},
+                {"-18:00", -64800}, {"+01:02:03", 3723},
+                {"-00:00:01", -1}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(wt_utc_offset_parse(&o, good[i].text), WT_OK);
+        assert_int_equal(o, good[i].offset_s);
+    }
+    const char *bad[] = {"",        "+9",        "+09",      "09:00",  "+0900",  "+09:0",
+                         "+09:60",  "+18:00:01", "+19:00",   "-24:00", "UTC",    "+09:00Z",
+                         " +09:00", "+09:00:60", "+09:00:0", "+0a:00", "++9:00", "+09:00:00:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o = 12345;
+        if (wt_utc_offset_parse(&o, bad[i]) != WT_ERR_INVALID_ARGUMENT)
+            fail_msg("offset '%s' accepted", bad[i]);
+        assert_int_equal(o, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(civil_time),
         cmocka_unit_test(civil_from_ms),
         cmocka_unit_test(civil_round_trip),
+        cmocka_unit_test(utc_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

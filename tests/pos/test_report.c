@@ -7,34 +7,6 @@
 
 #include <string.h>
 
-static void test_offsets(void **state)
-{
-    (void)state;
-    int32_t o;
-    const struct {
-        const char *text;
-        int32_t offset_s;
-    } good[] = {{"Z", 0},           {"z", 0},
-                {"+00:00", 0},      {"-00:00", 0},
-                {"+09:00", 32400},  {"-03:30", -12600},
-                {"+05:45", 20700},  {"+18:00", 64800},
-                {"-18:00", -64800}, {"+01:02:03", 3723},
-                {"-00:00:01", -1}};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        assert_int_equal(wt_pos_utc_offset_parse(&o, good[i].text), WT_OK);
-        assert_int_equal(o, good[i].offset_s);
-    }
-    const char *bad[] = {"",        "+9",        "+09",      "09:00",  "+0900",  "+09:0",
-                         "+09:60",  "+18:00:01", "+19:00",   "-24:00", "UTC",    "+09:00Z",
-                         " +09:00", "+09:00:60", "+09:00:0", "+0a:00", "++9:00", "+09:00:00:00"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        o = 12345;
-        if (wt_pos_utc_offset_parse(&o, bad[i]) != WT_ERR_INVALID_ARGUMENT)
-            fail_msg("offset '%s' accepted", bad[i]);
-        assert_int_equal(o, 0);
-    }
-}
-
 static void test_day_range(void **state)
 {
     (void)state;
@@ -91,7 +63,6 @@ int main(void)
 {
     wt_test_route_asserts();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_day_range),
         cmocka_unit_test(test_time_format),
     };

@@ -441,6 +441,68 @@ static void test_chain_init_market(void **state)
     run_result_free(&r);
 }
 
+/* chain init's tariffs: time of use and KEPCO-like tiers at a local offset,
+ * in genesis.bin exactly; malformed ones refused before anything is written. */
+static void test_chain_init_tariffs(void **state)
+{
+    (void)state;
+    char a[400], bad[400], path[450];
+    path_of(a, sizeof a, "chain-tariffs");
+    path_of(bad, sizeof bad, "chain-bad-tariff");
+    run_result r;
+    wattle_run(&r, NULL, "chain", "init", "--out", a, "--retail-tiers", "200:120,400:214.6,*:307.3",
+               "--feed-in-tou", "0-9:40,9-17:80.5,17-24:40", "--utc-offset", "+09:00", "--chain-id",
+               "9", NULL);
+    wt_test_expect_run(&r, 0, "  retail     monthly tiers: 200:120,400:214.6,*:307.3", NULL);
+    assert_non_null(strstr(r.out, "  feed-in    time of use: 0-9:40,9-17:80.5,17-24:40 U/kWh\n"));
+    assert_non_null(strstr(r.out, "  local time UTC+09:00 for the tariffs\n"));
+    run_result_free(&r);
+    snprintf(path, sizeof path, "%s/genesis.bin", a);
+    size_t len;
+    char *g = wt_test_read_file(path, &len);
+    assert_non_null(g);
+    wt_chain_params p;
+    assert_int_equal(wt_chain_params_decode(&p, (const uint8_t *)g, len), WT_OK);
+    free(g);
+    assert_int_equal(p.retail_tariff_kind, WT_CHAIN_TARIFF_TIERED);
+    assert_int_equal(p.retail_tiers_count, 3);
+    assert_true(p.retail_tier_up_to_mwh[0] == 200000000 &&
+                p.retail_tier_up_to_mwh[1] == 400000000 && p.retail_tier_up_to_mwh[2] == 0);
+    assert_true(p.retail_tier_micro_per_kwh[0] == 120000000 &&
+                p.retail_tier_micro_per_kwh[1] == 214600000 &&
+                p.retail_tier_micro_per_kwh[2] == 307300000);
+    assert_int_equal(p.feed_in_tariff_kind, WT_CHAIN_TARIFF_TIME_OF_USE);
+    for (int h = 0; h < 24; h++)
+        assert_true(p.feed_in_hour_micro_per_kwh[h] == (h >= 9 && h < 17 ? 80500000 : 40000000));
+    assert_true(p.tariff_utc_offset_ms == 9 * 3600000);
+
+    static const struct {
+        const char *flag, *value, *flag2, *value2, *says;
+    } refused[] = {
+        {"--retail-tou", "0-7:80,7-23:150", NULL, NULL, "hour 23 has no price"},
+        {"--retail-tou", "0-24:80,5-6:1", NULL, NULL, "given twice"},
+        {"--retail-tou", "0-24:2000", NULL, NULL, "retail_hour_micro_per_kwh"},
+        {"--retail-tiers", "200:120,100:215,*:307", NULL, NULL, "ascend"},
+        {"--retail-tiers", "200:120,400:215", NULL, NULL, "'*:PRICE'"},
+        {"--retail-tiers", "*:120", "--retail-tou", "0-24:1", "exclude each other"},
+        {"--utc-offset", "+09:00", NULL, NULL, "applies to a time-of-use or tiered tariff only"},
+        {"--utc-offset", "+9", "--retail-tou", "0-24:1", "not an offset"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        if (refused[i].flag2 != NULL)
+            wattle_run(&r, NULL, "chain", "init", "--out", bad, refused[i].flag, refused[i].value,
+                       refused[i].flag2, refused[i].value2, NULL);
+        else
+            wattle_run(&r, NULL, "chain", "init", "--out", bad, refused[i].flag, refused[i].value,
+                       NULL);
+        wt_test_expect_run(&r, 2, NULL, refused[i].says);
+        run_result_free(&r);
+        struct stat st;
+        if (stat(bad, &st) == 0)
+            fail_msg("%s %s left %s behind", refused[i].flag, refused[i].value, bad);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -457,6 +519,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_encrypted_key),
         cmocka_unit_test(test_tx_decode),
         cmocka_unit_test(test_chain_init_market),
+        cmocka_unit_test(test_chain_init_tariffs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

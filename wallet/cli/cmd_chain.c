@@ -25,6 +25,13 @@ static const char chain_usage[] =
     "                      e.g. campus:20,north:5:campus,south:5:campus\n"
     "  --retail U          retail tariff for residual import, U-Coin per kWh (default 150)\n"
     "  --feed-in U         feed-in tariff for residual export, U-Coin per kWh (default 60)\n"
+    "  --retail-tou SPEC   a time-of-use retail tariff instead: a price for every local\n"
+    "                      hour, FROM-TO:PRICE,... e.g. 0-7:80,7-23:150,23-24:80\n"
+    "  --feed-in-tou SPEC  a time-of-use feed-in tariff, likewise\n"
+    "  --retail-tiers SPEC progressive monthly retail tiers instead (like KEPCO's):\n"
+    "                      UP_TO_KWH:PRICE,...,*:PRICE e.g. 200:120,400:215,*:307\n"
+    "  --utc-offset ±HH:MM the local time of those tariffs' hours and months\n"
+    "                      (default +00:00; e.g. +09:00 for Korea)\n"
     "  --ceiling U         highest price an order may carry, U-Coin per kWh (default 1000)\n"
     "  --mechanism M       how each interval clears: pay-as-clear (default) or pay-as-bid\n"
     "  --k K               pay-as-clear's k in [0, 1], up to 6 decimals (default 0.5)\n"
@@ -110,6 +117,72 @@ static bool parse_price(int64_t *out, const char *text, const char *what)
     return true;
 }
 
+/* --retail-tou, --feed-in-tou, --retail-tiers and --utc-offset. */
+static bool parse_tariffs(wt_chain_params *p, const wt_cli_option *opts, size_t n_opts)
+{
+    char why[160];
+    const char *tou[2] = {wt_cli_value(opts, n_opts, "retail-tou"),
+                          wt_cli_value(opts, n_opts, "feed-in-tou")};
+    const char *tiers = wt_cli_value(opts, n_opts, "retail-tiers");
+    const char *offset = wt_cli_value(opts, n_opts, "utc-offset");
+    if (tou[0] != NULL && tiers != NULL) {
+        fprintf(stderr, "wattle chain init: --retail-tou and --retail-tiers exclude each other\n");
+        return false;
+    }
+    for (int t = 0; t < 2; t++) {
+        if (tou[t] == NULL)
+            continue;
+        if (!wt_chain_tou_parse(t == 0 ? p->retail_hour_micro_per_kwh
+                                       : p->feed_in_hour_micro_per_kwh,
+                                tou[t], why, sizeof why)) {
+            fprintf(stderr, "wattle chain init: --%s: %s\n", t == 0 ? "retail-tou" : "feed-in-tou",
+                    why);
+            return false;
+        }
+        *(t == 0 ? &p->retail_tariff_kind : &p->feed_in_tariff_kind) = WT_CHAIN_TARIFF_TIME_OF_USE;
+    }
+    if (tiers != NULL) {
+        if (!wt_chain_tiers_parse(p, tiers, why, sizeof why)) {
+            fprintf(stderr, "wattle chain init: --retail-tiers: %s\n", why);
+            return false;
+        }
+        p->retail_tariff_kind = WT_CHAIN_TARIFF_TIERED;
+    }
+    if (offset != NULL) {
+        int32_t offset_s;
+        if (wt_utc_offset_parse(&offset_s, offset) != WT_OK) {
+            fprintf(stderr,
+                    "wattle chain init: --utc-offset '%s' is not an offset such as +09:00 or "
+                    "-08:00\n",
+                    offset);
+            return false;
+        }
+        if (tou[0] == NULL && tou[1] == NULL && tiers == NULL && offset_s != 0) {
+            fprintf(stderr, "wattle chain init: --utc-offset applies to a time-of-use or tiered "
+                            "tariff only\n");
+            return false;
+        }
+        p->tariff_utc_offset_ms = (int64_t)offset_s * 1000;
+    }
+    return true;
+}
+
+/* "0-7:80,7-23:150,23-24:80": the hours as --retail-tou takes them. */
+static void print_tou(const char *label, const int64_t hours[24])
+{
+    printf("  %-10s time of use:", label);
+    for (int h = 0; h < 24;) {
+        int to = h + 1;
+        while (to < 24 && hours[to] == hours[h])
+            to++;
+        char price[32];
+        wt_decimal_format(price, sizeof price, hours[h], 6);
+        printf("%s%d-%d:%s", h == 0 ? " " : ",", h, to, price);
+        h = to;
+    }
+    printf(" U/kWh\n");
+}
+
 static bool dir_is_new(const char *dir)
 {
     struct stat st;
@@ -157,11 +230,13 @@ static bool write_file(const char *path, const void *data, size_t len)
 
 static int chain_init(int argc, char **argv)
 {
-    wt_cli_option opts[] = {{"out", false, NULL},       {"interval-ms", false, NULL},
-                            {"zones", false, NULL},     {"retail", false, NULL},
-                            {"feed-in", false, NULL},   {"ceiling", false, NULL},
-                            {"chain-id", false, NULL},  {"genesis-time", false, NULL},
-                            {"mechanism", false, NULL}, {"k", false, NULL}};
+    wt_cli_option opts[] = {{"out", false, NULL},          {"interval-ms", false, NULL},
+                            {"zones", false, NULL},        {"retail", false, NULL},
+                            {"feed-in", false, NULL},      {"ceiling", false, NULL},
+                            {"chain-id", false, NULL},     {"genesis-time", false, NULL},
+                            {"mechanism", false, NULL},    {"k", false, NULL},
+                            {"retail-tou", false, NULL},   {"feed-in-tou", false, NULL},
+                            {"retail-tiers", false, NULL}, {"utc-offset", false, NULL}};
     const size_t n_opts = sizeof opts / sizeof opts[0];
     const char *pos[1];
     size_t n_pos;
@@ -200,6 +275,8 @@ static int chain_init(int argc, char **argv)
         return 2;
     if ((v = wt_cli_value(opts, n_opts, "ceiling")) != NULL &&
         !parse_price(&p.price_ceiling_micro_per_kwh, v, "ceiling"))
+        return 2;
+    if (!parse_tariffs(&p, opts, n_opts))
         return 2;
     uint8_t mechanism = 0;
     int64_t k_ppm = WT_CHAIN_MARKET_K_PPM_DEFAULT;
@@ -240,6 +317,21 @@ static int chain_init(int argc, char **argv)
         if (wt_random_bytes(r, sizeof r) != WT_OK)
             return 2;
         p.chain_id = wt_get_be32(r);
+    }
+    /* every check but the keys' before anything is written (stand-in keys) */
+    wt_chain_params trial = p;
+    for (int i = 0; i < 32; i++) {
+        trial.operator_key[i] = 1;
+        trial.issuer_key[i] = 2;
+        trial.utility_key[i] = 3;
+    }
+    const char *bad = NULL;
+    if (wt_chain_params_validate(&trial, &bad) != WT_OK) {
+        fprintf(stderr,
+                "wattle chain init: the chain parameters are invalid: %s (prices and fees must "
+                "lie within 0 .. --ceiling; see wattle chain init --help)\n",
+                bad != NULL ? bad : "?");
+        return 2;
     }
     if (!dir_is_new(dir)) {
         fprintf(stderr, "wattle chain init: %s exists and is not an empty chain directory\n", dir);
@@ -316,10 +408,35 @@ static int chain_init(int argc, char **argv)
     printf("chain %" PRIu32 " created in %s\n", p.chain_id, dir);
     printf("  interval   %" PRId64 " ms\n", p.interval_ms);
     char price[32];
-    wt_decimal_format(price, sizeof price, p.retail_micro_per_kwh, 6);
-    printf("  retail     %s U/kWh\n", price);
-    wt_decimal_format(price, sizeof price, p.feed_in_micro_per_kwh, 6);
-    printf("  feed-in    %s U/kWh\n", price);
+    if (p.retail_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE) {
+        print_tou("retail", p.retail_hour_micro_per_kwh);
+    } else if (p.retail_tariff_kind == WT_CHAIN_TARIFF_TIERED) {
+        printf("  retail     monthly tiers:");
+        for (int i = 0; i < p.retail_tiers_count; i++) {
+            char up_to[32];
+            wt_decimal_format(up_to, sizeof up_to, p.retail_tier_up_to_mwh[i], 6);
+            wt_decimal_format(price, sizeof price, p.retail_tier_micro_per_kwh[i], 6);
+            printf("%s%s:%s", i == 0 ? " " : ",", i + 1 == p.retail_tiers_count ? "*" : up_to,
+                   price);
+        }
+        printf(" (kWh:U/kWh)\n");
+    } else {
+        wt_decimal_format(price, sizeof price, p.retail_micro_per_kwh, 6);
+        printf("  retail     %s U/kWh\n", price);
+    }
+    if (p.feed_in_tariff_kind == WT_CHAIN_TARIFF_TIME_OF_USE) {
+        print_tou("feed-in", p.feed_in_hour_micro_per_kwh);
+    } else {
+        wt_decimal_format(price, sizeof price, p.feed_in_micro_per_kwh, 6);
+        printf("  feed-in    %s U/kWh\n", price);
+    }
+    if (p.tariff_utc_offset_ms != 0) {
+        int64_t east =
+            p.tariff_utc_offset_ms < 0 ? -p.tariff_utc_offset_ms : p.tariff_utc_offset_ms;
+        printf("  local time UTC%c%02d:%02d for the tariffs\n",
+               p.tariff_utc_offset_ms < 0 ? '-' : '+', (int)(east / 3600000),
+               (int)(east / 60000 % 60));
+    }
     if (mechanism == 1) {
         printf("  market     pay-as-bid\n");
     } else {
