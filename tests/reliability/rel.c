@@ -401,3 +401,19 @@ int rel_audit(const char *wattle, const char *db)
     run_result_free(&r);
     return ok ? 0 : -1;
 }
+
+long rel_metric(const rel_chain *c, const char *name)
+{
+    char *body = NULL;
+    if (wt_proc_http_body(&body, "127.0.0.1", c->d.http_port, "GET", "/metrics", NULL, 5000) !=
+        200) {
+        free(body);
+        return -1;
+    }
+    char needle[256];
+    snprintf(needle, sizeof needle, "\n%s ", name);
+    const char *at = body != NULL ? strstr(body, needle) : NULL;
+    long v = at != NULL ? strtol(at + strlen(needle), NULL, 10) : 0;
+    free(body);
+    return v;
+}

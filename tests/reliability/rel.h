@@ -114,6 +114,11 @@ typedef void (*rel_tx_visit_fn)(void *arg, const wt_store_tx *stored, const wt_t
  * visit (or NULL) sees every transaction. */
 int rel_ledger_check(rel_ledger *out, const char *db, rel_tx_visit_fn visit, void *arg);
 
+/* The value of the /metrics line `name value` (name with its labels, e.g.
+ * wattle_txs_rejected_total{reason="rate_limited"}); 0 when there is no such
+ * line, -1 when /metrics does not answer 200. */
+long rel_metric(const rel_chain *c, const char *name);
+
 /* `wattle audit --db db --quiet`: 0 when it passes, else -1 (its output
  * printed). */
 int rel_audit(const char *wattle, const char *db);

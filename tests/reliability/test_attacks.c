@@ -35,24 +35,10 @@ typedef struct {
     int64_t balance[ACTORS], holds[ACTORS], nonce[ACTORS];
 } snapshot;
 
-static long metric(fx *f, const char *name)
-{
-    char *body = NULL;
-    assert_int_equal(
-        wt_proc_http_body(&body, "127.0.0.1", f->c.d.http_port, "GET", "/metrics", NULL, 5000),
-        200);
-    char needle[128];
-    snprintf(needle, sizeof needle, "\n%s ", name);
-    const char *at = strstr(body, needle);
-    assert_non_null(at);
-    long v = strtol(at + strlen(needle), NULL, 10);
-    free(body);
-    return v;
-}
-
 static void take_snapshot(fx *f, snapshot *s)
 {
-    s->seq = metric(f, "wattle_ledger_seq");
+    s->seq = rel_metric(&f->c, "wattle_ledger_seq");
+    assert_true(s->seq > 0); /* the setup's transactions at least */
     for (int a = 0; a < ACTORS; a++) {
         char addr[WT_ADDRESS_CHARS + 1], path[128], *body = NULL;
         wt_address_encode(addr, f->key[a].pubkey);

@@ -138,22 +138,6 @@ static int64_t balance(scenario *s, const wt_seckey *key)
     return b;
 }
 
-static long metric(scenario *s, const char *line_start)
-{
-    char *body = NULL;
-    if (wt_proc_http_body(&body, "127.0.0.1", s->c.d.http_port, "GET", "/metrics", NULL, 5000) !=
-        200) {
-        free(body);
-        return -1;
-    }
-    char needle[160];
-    snprintf(needle, sizeof needle, "\n%s ", line_start);
-    const char *at = body != NULL ? strstr(body, needle) : NULL;
-    long v = at != NULL ? strtol(at + strlen(needle), NULL, 10) : 0;
-    free(body);
-    return v;
-}
-
 static const char *tx_status(scenario *s, const rel_tx *t, char *code, size_t code_cap)
 {
     char hex[65], path[96];
@@ -198,7 +182,7 @@ static int run(scenario *s)
               strcmp(r.code, "storage_unavailable") == 0,
           "HTTP during the fault: answered %d committed %d code %s", r.answered, r.committed,
           r.code);
-    long seq_during = metric(s, "wattle_ledger_seq"); /* nothing commits from here on */
+    long seq_during = rel_metric(&s->c, "wattle_ledger_seq"); /* nothing commits from here on */
     CHECK(submit(s, &r, &t1, true) == 0 && r.answered && !r.committed &&
               strcmp(r.code, "storage_unavailable") == 0,
           "nng during the fault: code %s", r.code);
@@ -213,10 +197,10 @@ static int run(scenario *s)
     const char *st = tx_status(s, &m3, code, sizeof code);
     CHECK(strcmp(st, "rejected") == 0 && strcmp(code, "storage_unavailable") == 0,
           "GET /v1/txs of the refused mint: %s %s", st, code);
-    CHECK(metric(s, "wattle_txs_rejected_total{reason=\"storage_unavailable\"}") >= 3,
+    CHECK(rel_metric(&s->c, "wattle_txs_rejected_total{reason=\"storage_unavailable\"}") >= 3,
           "rejections not counted");
-    CHECK(metric(s, "wattle_interval_lag") >= 1, "an interval closed during the fault");
-    CHECK(metric(s, "wattle_ledger_seq") == seq_during, "the ledger grew during the fault");
+    CHECK(rel_metric(&s->c, "wattle_interval_lag") >= 1, "an interval closed during the fault");
+    CHECK(rel_metric(&s->c, "wattle_ledger_seq") == seq_during, "the ledger grew during the fault");
 
     CHECK(fault_off(s) == 0, "heal");
     /* the same bytes commit now, as new transactions: none was half-written */
@@ -227,7 +211,7 @@ static int run(scenario *s)
     CHECK(balance(s, &s->alice) == 5500000 && balance(s, &s->bob) == 2200000, "balances after");
     /* the intervals missed meanwhile are closed */
     long lag = -1;
-    for (int i = 0; i < 100 && (lag = metric(s, "wattle_interval_lag")) != 0; i++)
+    for (int i = 0; i < 100 && (lag = rel_metric(&s->c, "wattle_interval_lag")) != 0; i++)
         wt_proc_sleep_ms(100);
     CHECK(lag == 0, "the daemon did not catch up (lag %ld)", lag);
     h = get_json(s, "/healthz");

@@ -45,19 +45,6 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long metric(rel_chain *c, const char *name)
-{
-    char *body = NULL;
-    assert_int_equal(
-        wt_proc_http_body(&body, "127.0.0.1", c->d.http_port, "GET", "/metrics", NULL, 5000), 200);
-    char needle[128];
-    snprintf(needle, sizeof needle, "\n%s ", name);
-    const char *at = strstr(body, needle);
-    long v = at != NULL ? strtol(at + strlen(needle), NULL, 10) : 0;
-    free(body);
-    return v;
-}
-
 static int64_t balance(rel_chain *c, const wt_seckey *key)
 {
     char addr[WT_ADDRESS_CHARS + 1], path[128], *body = NULL;
@@ -162,7 +149,7 @@ static void test_ceiling(void **state)
         assert_string_equal(ri->code, "rate_limited");
         assert_string_equal(ri->field, "sender");
     }
-    assert_int_equal(metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}"), 6);
+    assert_int_equal(rel_metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}"), 6);
     assert_int_equal(balance(&c, &bob), 0);
     assert_string_equal(tx_status(&c, &mints[4]), "unknown");
     assert_int_equal(balance(&c, &alice), 4000000);
@@ -193,7 +180,7 @@ static void test_ceiling(void **state)
     assert_true(again[1].committed && !again[1].duplicate);
     assert_int_equal(balance(&c, &alice), 10000000 - 300000);
     assert_int_equal(balance(&c, &bob), 300000);
-    assert_int_equal(metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}"), 8);
+    assert_int_equal(rel_metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}"), 8);
 
     assert_true(wt_wattled_stop_clean(&c.d));
     assert_int_equal(rel_audit(wattle_path, c.db), 0);
@@ -374,7 +361,7 @@ static void test_flood_beside_payments(void **state)
     assert_true(refused > 0);
     assert_true(worst_ms <= PAYMENT_MAX_MS);
     assert_int_equal(balance(&c, &alice), 100000000 - PAYMENTS * 250000);
-    assert_true(metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}") >= refused);
+    assert_true(rel_metric(&c, "wattle_txs_rejected_total{reason=\"rate_limited\"}") >= refused);
 
     assert_true(wt_wattled_stop_clean(&c.d));
     assert_int_equal(rel_audit(wattle_path, c.db), 0);

@@ -90,20 +90,6 @@ static void served(rel_chain *c, uint64_t *issuer_nonce, const wt_seckey *to)
     assert_true(mono_ms() - t0 < 2000);
 }
 
-static long metric(rel_chain *c, const char *name)
-{
-    char *body = NULL;
-    assert_int_equal(
-        wt_proc_http_body(&body, "127.0.0.1", c->d.http_port, "GET", "/metrics", NULL, 2000), 200);
-    char needle[96];
-    snprintf(needle, sizeof needle, "\n%s ", name);
-    const char *at = strstr(body, needle);
-    assert_non_null(at);
-    long v = strtol(at + strlen(needle), NULL, 10);
-    free(body);
-    return v;
-}
-
 static void test_http_slowloris(void **state)
 {
     (void)state;
@@ -199,7 +185,7 @@ static void test_http_slowloris(void **state)
     assert_non_null(strstr(okbuf, "HTTP/1.0 200"));
     close(ok_fd);
     assert_true(served_count >= 10);
-    assert_true(metric(&c, "wattle_http_slow_closed_total") >= SLOW_CONNS);
+    assert_true(rel_metric(&c, "wattle_http_slow_closed_total") >= SLOW_CONNS);
     assert_true(wt_wattled_stop_clean(&c.d));
     rel_chain_free(&c);
 }
@@ -276,9 +262,9 @@ static void test_nng_half_open(void **state)
     close(silent);
     close(stalled);
     /* the idler's pipe was closed meanwhile too; its next request works */
-    for (int i = 0; i < 40 && metric(&c, "wattle_nng_idle_closed_total") < 3; i++)
+    for (int i = 0; i < 40 && rel_metric(&c, "wattle_nng_idle_closed_total") < 3; i++)
         wt_proc_sleep_ms(100);
-    assert_true(metric(&c, "wattle_nng_idle_closed_total") >= 3);
+    assert_true(rel_metric(&c, "wattle_nng_idle_closed_total") >= 3);
     wt_tx_init(&tx, WT_TX_MINT);
     tx.nonce = ++nonce;
     memcpy(tx.body.mint.to, alice.pubkey, 32);
