@@ -143,7 +143,8 @@
     X(WT_ERR_BAD_SUNSPEC, "bad_sunspec", "the SunSpec model chain or a model is malformed")        \
     /* simulator */                                                                                \
     X(WT_ERR_SIM_BALANCE, "balance_broken",                                                        \
-      "an energy or money balance of the simulation does not hold")
+      "an energy or money balance of the simulation does not hold")                                \
+    X(WT_ERR_CANCELLED, "cancelled", "the run was stopped before its end")
 
 typedef enum {
 #define WT_ERR_ENUM_(id, name, msg) id,

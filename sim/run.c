@@ -139,9 +139,20 @@ static const key_index *find_key(const run_ctx *r, const uint8_t key[32])
 
 /* Fill in the envelope, sign (signed mode) or give a unique stand-in txid
  * (fast mode: nothing reads it but the ledger's own records), apply. */
+static const char *const tx_kind_names[] = {
+    [WT_SIM_TX_GATEWAY] = "the gateway's REGISTER",
+    [WT_SIM_TX_METER] = "a meter's REGISTER",
+    [WT_SIM_TX_MINT] = "a MINT",
+    [WT_SIM_TX_UTILITY_MINT] = "the utility's MINT",
+    [WT_SIM_TX_STANDING] = "a STANDING",
+    [WT_SIM_TX_READINGS] = "a READINGS",
+    [WT_SIM_TX_SETTLE] = "the SETTLE",
+};
+
 static wt_err apply(run_ctx *r, wt_tx *tx, const wt_seckey *key, uint64_t *nonce, int64_t now_ms,
-                    const char *what)
+                    wt_sim_tx_kind kind)
 {
+    const char *what = tx_kind_names[kind];
     tx->chain_id = r->params.chain_id;
     memcpy(tx->sender, key->pubkey, 32);
     tx->nonce = *nonce + 1;
@@ -171,6 +182,10 @@ static wt_err apply(run_ctx *r, wt_tx *tx, const wt_seckey *key, uint64_t *nonce
     }
     *nonce += 1;
     r->txs++;
+    if (r->opts->on_tx != NULL && !r->opts->on_tx(r->opts->tx_arg, kind, tx, key, now_ms)) {
+        rerr(r->err, "stopped after %s", what);
+        return WT_ERR_CANCELLED;
+    }
     return WT_OK;
 }
 
@@ -223,7 +238,7 @@ static wt_err send_standing(run_ctx *r, size_t i, int64_t t_ms)
     if (r->home_keys == NULL)
         memcpy(stand_in.pubkey, h->key, 32); /* fast mode signs nothing */
     h->has_standing = true;
-    return apply(r, &tx, key, &h->nonce, t_ms, "a STANDING");
+    return apply(r, &tx, key, &h->nonce, t_ms, WT_SIM_TX_STANDING);
 }
 
 static wt_err build_homes(run_ctx *r)
@@ -385,7 +400,7 @@ static wt_err setup_chain(run_ctx *r)
     wt_tx_init(&tx, WT_TX_REGISTER);
     tx.body.reg.kind = WT_TX_REGISTER_GATEWAY;
     memcpy(tx.body.reg.u.gateway.key, r->gateway_key.pubkey, 32);
-    if ((e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, "the gateway's REGISTER")))
+    if ((e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, WT_SIM_TX_GATEWAY)))
         return e;
     for (size_t i = 0; i < r->homes_count; i++) {
         home *h = &r->homes[i];
@@ -395,13 +410,13 @@ static wt_err setup_chain(run_ctx *r)
         memcpy(tx.body.reg.u.meter.owner, h->key, 32);
         tx.body.reg.u.meter.zone = h->g->zone;
         memcpy(tx.body.reg.u.meter.gateway, r->gateway_key.pubkey, 32);
-        if ((e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, "a meter's REGISTER")))
+        if ((e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, WT_SIM_TX_METER)))
             return e;
         if (sc->balance_micro > 0) {
             wt_tx_init(&tx, WT_TX_MINT);
             memcpy(tx.body.mint.to, h->key, 32);
             tx.body.mint.amount_micro = sc->balance_micro;
-            if ((e = apply(r, &tx, &r->issuer_key, &r->issuer_nonce, now, "a MINT")))
+            if ((e = apply(r, &tx, &r->issuer_key, &r->issuer_nonce, now, WT_SIM_TX_MINT)))
                 return e;
         }
         if (h->strategy != NULL && (e = send_standing(r, i, now)) != WT_OK)
@@ -413,7 +428,7 @@ static wt_err setup_chain(run_ctx *r)
     wt_tx_init(&tx, WT_TX_MINT);
     memcpy(tx.body.mint.to, r->utility_key.pubkey, 32);
     tx.body.mint.amount_micro = reserve;
-    if ((e = apply(r, &tx, &r->issuer_key, &r->issuer_nonce, now, "the utility's MINT")))
+    if ((e = apply(r, &tx, &r->issuer_key, &r->issuer_nonce, now, WT_SIM_TX_UTILITY_MINT)))
         return e;
     return WT_OK;
 }
@@ -609,7 +624,7 @@ static wt_err run_interval(run_ctx *r, uint64_t i)
         tx.body.readings.interval = n;
         tx.body.readings.count = (uint16_t)count;
         tx.body.readings.entries = r->readings + at;
-        if ((e = apply(r, &tx, &r->gateway_key, &r->gateway_nonce, now, "a READINGS")))
+        if ((e = apply(r, &tx, &r->gateway_key, &r->gateway_nonce, now, WT_SIM_TX_READINGS)))
             return e;
     }
     wt_account util_before;
@@ -626,7 +641,7 @@ static wt_err run_interval(run_ctx *r, uint64_t i)
     wt_tx tx;
     if ((e = wt_settle_build_tx(&tx, r->state, s, now + EXPIRY_MS)) == WT_OK) {
         /* build_tx set sender and nonce; apply sets them again, the same */
-        e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, "the SETTLE");
+        e = apply(r, &tx, &r->operator_key, &r->operator_nonce, now, WT_SIM_TX_SETTLE);
     } else
         rerr(r->err, "interval %llu: building the SETTLE: %s", (unsigned long long)i,
              wt_errname(e));

@@ -191,11 +191,33 @@ int64_t wt_sim_profile_cum_mwh(const wt_sim_profile *profile, bool pv, int64_t t
 
 typedef void (*wt_sim_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
+/* What a transaction of the run is for (and so who signs it). */
+typedef enum {
+    WT_SIM_TX_GATEWAY = 0,  /* the operator registers the simulator's gateway */
+    WT_SIM_TX_METER,        /* the operator registers a home's meter */
+    WT_SIM_TX_MINT,         /* the issuer mints a home's starting balance */
+    WT_SIM_TX_UTILITY_MINT, /* the issuer mints the utility's float */
+    WT_SIM_TX_STANDING,     /* a home sets its standing instruction */
+    WT_SIM_TX_READINGS,     /* the gateway reports an interval that is over */
+    WT_SIM_TX_SETTLE,       /* the operator settles an interval */
+} wt_sim_tx_kind;
+
+/* Sees every transaction the run applies, once the state has taken it, in
+ * order: what it is for, the transaction (its interval numbers and times
+ * are the scenario's), the key that signs it in the simulation (a home's
+ * own key for STANDING; with signed_mode every key is real, without it a
+ * home's holds its public key only) and the scenario's time. Returning false
+ * stops the run: wt_sim_run then returns WT_ERR_CANCELLED. */
+typedef bool (*wt_sim_tx_fn)(void *arg, wt_sim_tx_kind kind, const wt_tx *tx, const wt_seckey *key,
+                             int64_t now_ms);
+
 typedef struct {
     bool signed_mode;                /* sign and verify every transaction as the daemon would */
     const wt_sim_profiles *profiles; /* NULL: none given */
     wt_sim_progress_fn progress;     /* NULL: none; called about every 1% */
     void *progress_arg;
+    wt_sim_tx_fn on_tx; /* NULL: none (wattle-sim replay forwards them to a node) */
+    void *tx_arg;
 } wt_sim_opts;
 
 /* One interval of the community. */

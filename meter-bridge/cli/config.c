@@ -453,8 +453,12 @@ void bridge_inputs_stop(void)
     bridge_modbus_stop_all();
     for (size_t i = 0; i < mqtt_count; i++) {
         mqtt_client *c = mqtt_clients[i];
+        /* the loop thread ends by itself once disconnected (loop_stop also
+         * wakes it from a reconnect wait); a forced stop would cancel it
+         * with pthread_cancel, whose forced unwinding can abort the process
+         * ("exception not rethrown", written to the tty, status 134) */
         mosquitto_disconnect(c->mosq);
-        mosquitto_loop_stop(c->mosq, true);
+        mosquitto_loop_stop(c->mosq, false);
         mosquitto_destroy(c->mosq);
         close(c->write_fd);
         free(c);

@@ -2,6 +2,7 @@
  * wattle-sim — replays a neighbourhood through the real settlement and
  * ledger transition (see sim.h and the README's wattle-sim section).
  */
+#include "replay.h"
 #include "sim.h"
 
 #include <getopt.h>
@@ -14,11 +15,19 @@
 static const char usage_text[] =
     "usage: wattle-sim run SCENARIO [--out DIR] [--profiles PATH] [--signed] [--quiet]\n"
     "       wattle-sim check SCENARIO\n"
+    "       wattle-sim replay SCENARIO --node http://HOST:PORT --operator-key FILE\n"
+    "                         --issuer-key FILE [--speed N] [--intervals N] [--profiles PATH]\n"
     "\n"
     "  run     simulate the scenario (an INI file, see examples/) interval by interval\n"
     "          through the engine's own matcher, settlement and ledger transition, check\n"
     "          every energy and money balance, print the KPIs and write the outputs\n"
     "  check   parse the scenario and say what it describes, or what is wrong\n"
+    "  replay  drive a running wattled with the scenario's homes in real time: the\n"
+    "          chain's operator registers the gateway and the meters and its issuer\n"
+    "          funds the homes (their key files), the homes send their standing\n"
+    "          instructions, the gateway each interval's readings as it ends; the node\n"
+    "          settles. Its interval times --speed (default: what fits) must be the\n"
+    "          scenario's; --intervals stops after N intervals\n"
     "\n"
     "  --out DIR        where kpis.json, timeseries.csv, households.csv, the SVG plots\n"
     "                   and report.html go (default: sim-out)\n"
@@ -225,6 +234,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "replay") == 0)
+        return wt_sim_replay_main(argc - 1, argv + 1, usage_text);
     if (strcmp(argv[1], "check") == 0) {
         if (argc != 3) {
             fprintf(stderr, "wattle-sim check: give one SCENARIO file\n");
