@@ -301,6 +301,19 @@ int64_t wt_monotonic_ns(void);
 /* Write t_ms as "2026-11-24T07:59:10.123Z"; out must hold 25 bytes. */
 void wt_time_format_utc(char out[25], int64_t t_ms);
 
+/* --------------------------------------------------------------- sorting */
+
+/* A sort key and where it came from. */
+typedef struct {
+    uint64_t key;
+    uint32_t src;
+} wt_key_ref;
+
+/* Stable sort of v[0..n) by key (LSD radix, 8-bit digits; digits where every
+ * key agrees are skipped), using tmp[0..n) as scratch. Returns the buffer
+ * holding the result: v or tmp. O(n) for any keys: no input is a worst case. */
+wt_key_ref *wt_sort_key_refs(wt_key_ref *v, wt_key_ref *tmp, size_t n);
+
 /* -------------------------------------------------------------- logging */
 
 typedef enum { WT_LOG_DEBUG = 0, WT_LOG_INFO, WT_LOG_WARN, WT_LOG_ERROR, WT_LOG_OFF } wt_log_level;

@@ -6,23 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint8_t siphash_key[crypto_shorthash_KEYBYTES];
-static pthread_once_t siphash_key_once = PTHREAD_ONCE_INIT;
+enum { TAG_EMPTY = 0, TAG_DELETED = 1 };
 
-static void siphash_key_init(void)
+uint64_t wt_map_sipkey[2];
+static pthread_once_t sipkey_once = PTHREAD_ONCE_INIT;
+
+static void sipkey_init(void)
 {
     WT_ASSERT(sodium_init() >= 0);
-    randombytes_buf(siphash_key, sizeof siphash_key);
+    randombytes_buf(wt_map_sipkey, sizeof wt_map_sipkey);
 }
 
-static uint64_t slot_hash(const uint8_t key[32])
+void wt_map_hash_ready(void)
 {
-    pthread_once(&siphash_key_once, siphash_key_init);
-    uint8_t h[crypto_shorthash_BYTES];
-    crypto_shorthash(h, key, 32, siphash_key);
-    uint64_t v;
-    memcpy(&v, h, sizeof v);
-    return v;
+    pthread_once(&sipkey_once, sipkey_init);
+}
+
+/* The slot's tag for a hash: 2..255, from bits the slot index does not use
+ * (the index takes the low bits; a map never has 2^56 slots). */
+static uint8_t tag_of(uint64_t h)
+{
+    return (uint8_t)(2 + (h >> 56) % 254);
 }
 
 void wt_map_init(wt_map *map)
@@ -34,19 +38,23 @@ void wt_map_free(wt_map *map)
 {
     free(map->keys);
     free(map->values);
-    free(map->used);
+    free(map->tags);
     wt_map_init(map);
 }
 
+/* A map with cap > 0 went through wt_map_reserve, so the key is set. */
 static bool find_slot(const wt_map *map, uint32_t *slot, const uint8_t key[32])
 {
     if (map->cap == 0)
         return false;
+    uint64_t h = wt_map_hash(key);
+    uint8_t tag = tag_of(h);
     uint32_t mask = map->cap - 1;
-    for (uint32_t i = (uint32_t)slot_hash(key) & mask;; i = (i + 1) & mask) {
-        if (map->used[i] == 0)
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        uint8_t t = map->tags[i];
+        if (t == TAG_EMPTY)
             return false;
-        if (map->used[i] == 1 && memcmp(map->keys[i], key, 32) == 0) {
+        if (t == tag && wt_key32_eq(map->keys[i], key)) {
             *slot = i;
             return true;
         }
@@ -64,16 +72,19 @@ bool wt_map_get(const wt_map *map, uint32_t *value, const uint8_t key[32])
 
 static void put_unchecked(wt_map *map, const uint8_t key[32], uint32_t value)
 {
+    uint64_t h = wt_map_hash(key);
+    uint8_t tag = tag_of(h);
     uint32_t mask = map->cap - 1;
-    uint32_t i = (uint32_t)slot_hash(key) & mask, first_deleted = UINT32_MAX;
+    uint32_t i = (uint32_t)h & mask, first_deleted = UINT32_MAX;
     for (;; i = (i + 1) & mask) {
-        if (map->used[i] == 1 && memcmp(map->keys[i], key, 32) == 0) {
+        uint8_t t = map->tags[i];
+        if (t == tag && wt_key32_eq(map->keys[i], key)) {
             map->values[i] = value;
             return;
         }
-        if (map->used[i] == 2 && first_deleted == UINT32_MAX)
+        if (t == TAG_DELETED && first_deleted == UINT32_MAX)
             first_deleted = i;
-        if (map->used[i] == 0)
+        if (t == TAG_EMPTY)
             break;
     }
     WT_ASSERT(((uint64_t)map->count + map->deleted + 1) * 2 <= map->cap);
@@ -83,12 +94,13 @@ static void put_unchecked(wt_map *map, const uint8_t key[32], uint32_t value)
     }
     memcpy(map->keys[i], key, 32);
     map->values[i] = value;
-    map->used[i] = 1;
+    map->tags[i] = tag;
     map->count++;
 }
 
 wt_err wt_map_reserve(wt_map *map, uint32_t extra)
 {
+    wt_map_hash_ready();
     uint64_t need = (uint64_t)map->count + map->deleted + extra;
     /* keep the load (live + deleted) at most 1/2 */
     if (map->cap != 0 && need * 2 <= map->cap)
@@ -101,15 +113,15 @@ wt_err wt_map_reserve(wt_map *map, uint32_t extra)
     wt_map bigger = {
         .keys = malloc(cap * 32),
         .values = malloc(cap * sizeof(uint32_t)),
-        .used = calloc(cap, 1),
+        .tags = calloc(cap, 1),
         .cap = (uint32_t)cap,
     };
-    if (bigger.keys == NULL || bigger.values == NULL || bigger.used == NULL) {
+    if (bigger.keys == NULL || bigger.values == NULL || bigger.tags == NULL) {
         wt_map_free(&bigger);
         return WT_ERR_NO_MEMORY;
     }
     for (uint32_t i = 0; i < map->cap; i++)
-        if (map->used[i] == 1)
+        if (map->tags[i] > TAG_DELETED)
             put_unchecked(&bigger, map->keys[i], map->values[i]);
     wt_map_free(map);
     *map = bigger;
@@ -127,7 +139,7 @@ bool wt_map_del(wt_map *map, const uint8_t key[32])
     uint32_t slot;
     if (!find_slot(map, &slot, key))
         return false;
-    map->used[slot] = 2;
+    map->tags[slot] = TAG_DELETED;
     map->count--;
     map->deleted++;
     return true;

@@ -275,29 +275,6 @@ static int cmp_key32(const void *a, const void *b)
     return memcmp(a, b, 32);
 }
 
-static int cmp_row_key(const void *a, const void *b)
-{
-    const row_key *x = a, *y = b;
-    if (x->account != y->account)
-        return x->account < y->account ? -1 : 1;
-    return (x->zone > y->zone) - (x->zone < y->zone);
-}
-
-static uint32_t account_index(const account_slot *accounts, size_t count, const uint8_t key[32])
-{
-    const account_slot *a = bsearch(key, accounts, count, sizeof *accounts, cmp_key32);
-    WT_ASSERT(a != NULL);
-    return (uint32_t)(a - accounts);
-}
-
-static uint32_t row_index(const row_key *keys, size_t count, uint32_t account, uint16_t zone)
-{
-    row_key k = {.account = account, .zone = zone};
-    const row_key *r = bsearch(&k, keys, count, sizeof *keys, cmp_row_key);
-    WT_ASSERT(r != NULL);
-    return (uint32_t)(r - keys);
-}
-
 /* ----------------------------------------------------------- the book */
 
 enum { SRC_EXPLICIT = 1, SRC_METER = 2 };
@@ -315,6 +292,8 @@ typedef struct {
     account_slot *accounts;
     size_t accounts_count;
     row_key *row_keys;
+    uint32_t *src_account; /* per source (the orders, the readings, the utility): its account */
+    uint32_t *src_row;     /* per source but the utility: its row */
     wt_settle_row *rows;
     size_t rows_count;
     wt_order *book;
@@ -334,6 +313,8 @@ static void job_free(job *j)
     free(j->in.readings);
     free(j->accounts);
     free(j->row_keys);
+    free(j->src_account);
+    free(j->src_row);
     free(j->book);
     free(j->meta);
     free(j->arena);
@@ -421,32 +402,68 @@ static wt_err gather(job *j)
         return WT_ERR_NO_MEMORY;
     if (j->in.orders_count > 0)
         qsort(j->in.orders, j->in.orders_count, sizeof *j->in.orders, cmp_order_txid);
-    if (j->in.readings_count > 0)
+    /* the state keeps them in arrival order: one gateway's READINGS come sorted */
+    bool sorted = true;
+    for (size_t i = 1; i < j->in.readings_count && sorted; i++)
+        sorted = cmp_reading_id(&j->in.readings[i - 1], &j->in.readings[i]) < 0;
+    if (!sorted)
         qsort(j->in.readings, j->in.readings_count, sizeof *j->in.readings, cmp_reading_id);
     return WT_OK;
 }
 
-/* 2: the accounts (sorted keys, the utility among them) and the rows. */
+/* The account key of a source: an order's owner, a reading's owner, or
+ * (the last) the utility. */
+static const uint8_t *source_key(const job *j, size_t src)
+{
+    size_t oc = j->in.orders_count, rc = j->in.readings_count;
+    if (src < oc)
+        return j->in.orders[src].owner;
+    if (src < oc + rc)
+        return j->in.readings[src - oc].owner;
+    return j->params->utility_key;
+}
+
+/* 2: the accounts (sorted keys, the utility among them) and the rows. The
+ * keys are radix-sorted by their first 8 bytes, then runs that share those
+ * are put in order by the whole key (insertion sort: public keys meet in 64
+ * bits by chance once in 2^64 pairs, and a long run of them cannot be
+ * ground); each source learns its account as the sorted keys are walked. */
 static wt_err index_accounts(job *j)
 {
-    size_t n = j->in.orders_count + j->in.readings_count + 1;
-    j->accounts = calloc(n, sizeof *j->accounts);
-    j->row_keys = calloc(n, sizeof *j->row_keys);
-    if (j->accounts == NULL || j->row_keys == NULL)
+    size_t k = j->in.orders_count + j->in.readings_count + 1;
+    j->accounts = calloc(k, sizeof *j->accounts);
+    j->row_keys = calloc(k, sizeof *j->row_keys);
+    j->src_account = malloc(k * sizeof *j->src_account);
+    j->src_row = malloc(k * sizeof *j->src_row);
+    wt_key_ref *refs = malloc(2 * k * sizeof *refs);
+    if (j->accounts == NULL || j->row_keys == NULL || j->src_account == NULL ||
+        j->src_row == NULL || refs == NULL) {
+        free(refs);
         return WT_ERR_NO_MEMORY;
-    size_t k = 0;
-    for (size_t i = 0; i < j->in.orders_count; i++)
-        memcpy(j->accounts[k++].key, j->in.orders[i].owner, 32);
-    for (size_t i = 0; i < j->in.readings_count; i++)
-        memcpy(j->accounts[k++].key, j->in.readings[i].owner, 32);
-    memcpy(j->accounts[k++].key, j->params->utility_key, 32);
-    qsort(j->accounts, k, sizeof *j->accounts, cmp_key32);
-    size_t u = 0;
+    }
     for (size_t i = 0; i < k; i++)
-        if (u == 0 || memcmp(j->accounts[u - 1].key, j->accounts[i].key, 32) != 0)
-            j->accounts[u++] = j->accounts[i];
+        refs[i] = (wt_key_ref){wt_get_be64(source_key(j, i)), (uint32_t)i};
+    wt_key_ref *v = wt_sort_key_refs(refs, refs + k, k);
+    for (size_t i = 1; i < k; i++) {
+        wt_key_ref e = v[i];
+        size_t at = i;
+        while (at > 0 && v[at - 1].key == e.key &&
+               memcmp(source_key(j, v[at - 1].src), source_key(j, e.src), 32) > 0) {
+            v[at] = v[at - 1];
+            at--;
+        }
+        v[at] = e;
+    }
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++) {
+        const uint8_t *key = source_key(j, v[i].src);
+        if (u == 0 || v[i].key != v[i - 1].key || memcmp(j->accounts[u - 1].key, key, 32) != 0)
+            memcpy(j->accounts[u++].key, key, 32);
+        j->src_account[v[i].src] = (uint32_t)(u - 1);
+    }
+    free(refs);
     j->accounts_count = u;
-    j->utility = account_index(j->accounts, u, j->params->utility_key);
+    j->utility = j->src_account[k - 1];
 
     /* funds: the spendable balance, plus the holds the SETTLE releases (every
      * open order up to the interval) */
@@ -476,26 +493,33 @@ static bool add_released_hold(void *arg, const wt_open_order *o)
     return true;
 }
 
+/* The rows: one per (account, zone) of the sources, in that order (the
+ * account's index is its key's rank), each source told its row. */
 static wt_err index_rows(job *j)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < j->in.orders_count; i++) {
-        j->row_keys[k].account =
-            account_index(j->accounts, j->accounts_count, j->in.orders[i].owner);
-        j->row_keys[k++].zone = j->in.orders[i].zone;
+    size_t oc = j->in.orders_count, k = oc + j->in.readings_count;
+    wt_key_ref *refs = malloc((2 * k + 1) * sizeof *refs);
+    if (refs == NULL)
+        return WT_ERR_NO_MEMORY;
+    for (size_t i = 0; i < k; i++) {
+        uint16_t zone = i < oc ? j->in.orders[i].zone : j->in.readings[i - oc].zone;
+        refs[i] = (wt_key_ref){(uint64_t)j->src_account[i] << 16 | zone, (uint32_t)i};
     }
+    wt_key_ref *v = wt_sort_key_refs(refs, refs + k, k);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (u == 0 || v[i].key != v[i - 1].key) {
+            j->row_keys[u].account = (uint32_t)(v[i].key >> 16);
+            j->row_keys[u++].zone = (uint16_t)v[i].key;
+        }
+        j->src_row[v[i].src] = (uint32_t)(u - 1);
+    }
+    free(refs);
     for (size_t i = 0; i < j->in.readings_count; i++) {
         reading_in *g = &j->in.readings[i];
-        g->account = account_index(j->accounts, j->accounts_count, g->owner);
-        j->row_keys[k].account = g->account;
-        j->row_keys[k++].zone = g->zone;
+        g->account = j->src_account[oc + i];
+        g->row = j->src_row[oc + i];
     }
-    if (k > 0)
-        qsort(j->row_keys, k, sizeof *j->row_keys, cmp_row_key);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || cmp_row_key(&j->row_keys[u - 1], &j->row_keys[i]) != 0)
-            j->row_keys[u++] = j->row_keys[i];
     j->rows_count = u;
     j->rows = calloc(u > 0 ? u : 1, sizeof *j->rows);
     if (j->rows == NULL)
@@ -521,7 +545,6 @@ static wt_err standing_and_hash(job *j)
         wt_state_standing(&by_row[i], j->state, j->rows[i].account, j->rows[i].zone);
     for (size_t i = 0; i < j->in.readings_count; i++) {
         reading_in *g = &j->in.readings[i];
-        g->row = row_index(j->row_keys, j->rows_count, g->account, g->zone);
         g->standing = by_row[g->row];
     }
     free(by_row);
@@ -569,7 +592,7 @@ static wt_err build_book(job *j)
         const wt_open_order *o = &j->in.orders[i];
         if (o->energy_mwh <= 0 || o->energy_mwh > WT_ENERGY_MWH_MAX)
             continue; /* cannot trade: it expires */
-        uint32_t acct = account_index(j->accounts, j->accounts_count, o->owner);
+        uint32_t acct = j->src_account[i];
         wt_order *b = &j->book[j->book_count];
         memcpy(b->id.bytes, o->txid, 32);
         b->seq = o->seq;
@@ -579,7 +602,7 @@ static wt_err build_book(job *j)
         b->zone = o->zone;
         b->side = o->side == WT_TX_SIDE_BUY ? WT_SIDE_BUY : WT_SIDE_SELL;
         j->meta[j->book_count++] =
-            (book_meta){SRC_EXPLICIT, acct, row_index(j->row_keys, j->rows_count, acct, o->zone)};
+            (book_meta){SRC_EXPLICIT, acct, j->src_row[i]};
         j->out->explicit_orders++;
     }
     for (size_t i = 0; i < j->in.readings_count; i++) {

@@ -79,6 +79,8 @@ typedef struct {
     size_t len;
 } rec_bytes;
 
+typedef struct settle_slot settle_slot;
+
 struct wt_state {
     wt_chain_params params;
     wt_map account_index, meter_index, standing_index, order_index, reading_index, payment_index,
@@ -98,6 +100,10 @@ struct wt_state {
     wt_lthash hash;
     rec_bytes hashed_totals; /* the totals record as the hash holds it */
     bool hashing;            /* false after wt_state_hashing_off */
+    /* SETTLE checks' side table (settle_check_legs) */
+    settle_slot *settle_slots;
+    uint32_t settle_cap;
+    uint64_t settle_stamp;
 };
 
 /* ------------------------------------------------------------------ vecs */
@@ -482,6 +488,7 @@ void wt_state_destroy(wt_state *s)
                    &s->payments, &s->requests, &s->dirty,     &s->stale};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         free(vecs[i]->items);
+    free(s->settle_slots);
     free(s);
 }
 
@@ -983,29 +990,45 @@ static void release_order(wt_state *s, uint32_t i)
 /* SETTLE: release the interval's holds, then move every leg. The legs are
  * checked first against running balances kept on the side (the holds the
  * settlement releases count as balance), so a failing leg changes nothing.
- * Cost: O(legs + open orders). */
-typedef struct {
+ * Cost: O(legs + open orders). The side table is the state's, kept between
+ * settlements (a settlement's worth of slots is too big to allocate and
+ * clear every interval: it was a fifth of a simulated year, mostly page
+ * faults): a slot is in use when its stamp is this check's. Slots are chosen
+ * by the maps' keyed hash, so legs naming ground keys cannot make it
+ * quadratic. */
+struct settle_slot {
     uint8_t key[32];
     int64_t balance;
-    bool used;
-} settle_slot;
+    uint64_t stamp;
+};
 
-static settle_slot *settle_slot_find(settle_slot *slots, uint32_t cap, const uint8_t key[32])
+static settle_slot *settle_slot_find(settle_slot *slots, uint32_t cap, uint64_t stamp,
+                                     const uint8_t key[32])
 {
-    uint32_t h = wt_get_be32(key) & (cap - 1);
-    while (slots[h].used && memcmp(slots[h].key, key, 32) != 0)
+    uint32_t h = (uint32_t)wt_map_hash(key) & (cap - 1);
+    while (slots[h].stamp == stamp && !wt_key32_eq(slots[h].key, key))
         h = (h + 1) & (cap - 1);
     return &slots[h];
 }
 
-static wt_err settle_check_legs(const wt_state *s, const char **field, const wt_tx_settle *st)
+static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_settle *st)
 {
-    uint32_t cap = 64;
+    /* at most 2 * count + 1 accounts (the utility): a load of at most 1/2 */
+    uint64_t cap = 64;
     while (cap < 4 * (uint64_t)st->count + 2)
         cap *= 2;
-    settle_slot *slots = calloc(cap, sizeof *slots);
-    if (slots == NULL)
-        return WT_ERR_NO_MEMORY;
+    if (cap > s->settle_cap) {
+        settle_slot *bigger = calloc(cap, sizeof *bigger); /* stamps 0: never in use */
+        if (bigger == NULL)
+            return WT_ERR_NO_MEMORY;
+        free(s->settle_slots);
+        s->settle_slots = bigger;
+        s->settle_cap = (uint32_t)cap;
+    }
+    wt_map_hash_ready();
+    settle_slot *slots = s->settle_slots;
+    uint32_t scap = s->settle_cap;
+    uint64_t stamp = ++s->settle_stamp;
     wt_err err = WT_OK;
     /* 1: every account the legs name, at its current balance */
     for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
@@ -1017,9 +1040,9 @@ static wt_err settle_check_legs(const wt_state *s, const char **field, const wt_
         }
         const uint8_t *keys[2] = {leg.from, leg.to};
         for (int k = 0; k < 2; k++) {
-            settle_slot *slot = settle_slot_find(slots, cap, keys[k]);
-            if (!slot->used) {
-                slot->used = true;
+            settle_slot *slot = settle_slot_find(slots, scap, stamp, keys[k]);
+            if (slot->stamp != stamp) {
+                slot->stamp = stamp;
                 memcpy(slot->key, keys[k], 32);
                 const account_rec *a = account_find(s, keys[k]);
                 slot->balance = a != NULL ? a->a.balance_micro : 0;
@@ -1031,28 +1054,32 @@ static wt_err settle_check_legs(const wt_state *s, const char **field, const wt_
         const wt_open_order *o = &VEC_AT(s->orders, order_rec, i)->o;
         if (o->interval > st->interval || o->hold_micro == 0)
             continue;
-        settle_slot *slot = settle_slot_find(slots, cap, o->owner);
-        if (slot->used)
+        settle_slot *slot = settle_slot_find(slots, scap, stamp, o->owner);
+        if (slot->stamp == stamp)
             slot->balance += o->hold_micro; /* <= minted: no overflow */
     }
     /* 3: every leg moves money; nobody may end below zero */
     for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
         wt_settle_leg leg;
         wt_settle_leg_get(&leg, st, l);
-        settle_slot *from = settle_slot_find(slots, cap, leg.from);
-        settle_slot *to = settle_slot_find(slots, cap, leg.to);
+        settle_slot *from = settle_slot_find(slots, scap, stamp, leg.from);
+        settle_slot *to = settle_slot_find(slots, scap, stamp, leg.to);
         if (wt_sub_i64(&from->balance, from->balance, leg.amount_micro) != WT_OK ||
             wt_add_i64(&to->balance, to->balance, leg.amount_micro) != WT_OK) {
             *field = "legs.amount_micro";
             err = WT_ERR_OVERFLOW;
         }
     }
-    for (uint32_t i = 0; i < cap && err == WT_OK; i++)
-        if (slots[i].used && slots[i].balance < 0) {
+    /* 4: the accounts the legs name, once more, for their ends */
+    for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
+        wt_settle_leg leg;
+        wt_settle_leg_get(&leg, st, l);
+        if (settle_slot_find(slots, scap, stamp, leg.from)->balance < 0 ||
+            settle_slot_find(slots, scap, stamp, leg.to)->balance < 0) {
             *field = "legs.amount_micro";
             err = WT_ERR_INSUFFICIENT_FUNDS;
         }
-    free(slots);
+    }
     return err;
 }
 

@@ -745,7 +745,10 @@ wt_err wt_book_clear(void *arena, size_t arena_len, wt_clearing *out, const wt_m
         uint64_t s = o->seq;
         seq_min = s < seq_min ? s : seq_min;
         seq_max = s > seq_max ? s : seq_max;
-        if (i > 0 && s <= seq_prev)
+        /* rising: (seq, id) strictly ascending in array order, as a
+         * settlement's metered orders come (one seq, in meter id order) */
+        if (i > 0 && (s < seq_prev || (s == seq_prev && id_cmp(orders, (uint32_t)i - 1,
+                                                               (uint32_t)i) >= 0)))
             seq_rising = false;
         seq_prev = s;
         seqs[i] = s;
@@ -771,9 +774,9 @@ wt_err wt_book_clear(void *arena, size_t arena_len, wt_clearing *out, const wt_m
         }
     }
 
-    /* Pass 2, over the compact staging: keys. With seqs rising in array order
-     * the array order is already the (seq, id) order, so the stable sort needs
-     * the price only. Otherwise (price, seq) packed in one key when they fit
+    /* Pass 2, over the compact staging: keys. With (seq, id) rising in array
+     * order the array order is already the (seq, id) order, so the stable
+     * sort needs the price only. Otherwise (price, seq) packed in one key when they fit
      * in 64 bits, else two sorts: by seq, then stably by price. */
     unsigned sbits = bit_width(seq_max - (n > 0 ? seq_min : 0));
     unsigned bbits = nb > 0 ? bit_width((uint64_t)(bid_max - bid_min)) : 0;

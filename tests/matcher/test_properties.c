@@ -159,6 +159,23 @@ static void make_book(book *b, wt_test_rng *r, size_t n)
         }                                                                                          \
     } while (0)
 
+static const wt_order *perm_orders;
+static bool perm_by_id;
+static uint64_t perm_rank[REF_ORDERS_MAX];
+
+static int cmp_seq_id(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    const wt_order *a = &perm_orders[i], *b = &perm_orders[j];
+    if (a->seq != b->seq)
+        return a->seq < b->seq ? -1 : 1;
+    if (perm_by_id)
+        return memcmp(a->id.bytes, b->id.bytes, sizeof a->id.bytes);
+    if (perm_rank[i] != perm_rank[j])
+        return perm_rank[i] < perm_rank[j] ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
 static void check_book(const book *b, size_t book_no, void *arena, size_t arena_len, void *arena2,
                        wt_test_rng *r)
 {
@@ -269,14 +286,26 @@ static void check_book(const book *b, size_t book_no, void *arena, size_t arena_
         FAIL_IF(volume > any, "volume above the maximum matching");
     }
 
-    /* 4. Permutation invariance. */
+    /* 4. Permutation invariance: a random order, or every other book the
+     * (seq, id) order itself (the matcher's fast path for a presorted book,
+     * as a settlement's metered orders come). */
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)pick(r, 0, (int64_t)i - 1);
-        size_t t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
+    int64_t how = pick(r, 0, 2);
+    if (how == 0) {
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)pick(r, 0, (int64_t)i - 1);
+            size_t t = perm[i - 1];
+            perm[i - 1] = perm[j];
+            perm[j] = t;
+        }
+    } else {
+        /* 1: by seq, ties in random order (not the fast path); 2: by (seq, id) */
+        perm_orders = b->orders;
+        perm_by_id = how == 2;
+        for (size_t i = 0; i < n; i++)
+            perm_rank[i] = (uint64_t)pick(r, 0, INT64_MAX);
+        qsort(perm, n, sizeof *perm, cmp_seq_id);
     }
     for (size_t i = 0; i < n; i++)
         shuffled[i] = b->orders[perm[i]];
