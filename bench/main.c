@@ -1,6 +1,7 @@
 /* main.c — `wattle-bench [--table] [--quick] [NAME …]`: runs the named
  * benchmarks (all when none is named) and prints one JSON object per result. */
 #include "bench.h"
+#include "common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,6 +135,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    wt_heap_keep();
     static wt_bench_ctx ctx;
     bool table = false;
     const char *names[BENCH_COUNT + 1];

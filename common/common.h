@@ -300,6 +300,13 @@ int64_t wt_now_ms(void);
 int64_t wt_monotonic_ns(void);
 /* Write t_ms as "2026-11-24T07:59:10.123Z"; out must hold 25 bytes. */
 void wt_time_format_utc(char out[25], int64_t t_ms);
+/* For programs that settle an interval after another (the node, the
+ * simulator, the benchmarks): keep freed memory in the heap instead of
+ * handing blocks of a few hundred KiB back to the kernel and faulting them in
+ * again next interval (glibc: fixed mmap and trim thresholds of 32 and
+ * 256 MiB; that page traffic was over half of a simulated year). Call it
+ * first in main. */
+void wt_heap_keep(void);
 
 /* --------------------------------------------------------------- sorting */
 

@@ -7,6 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void wt_heap_keep(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest on 64-bit */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 
 int64_t wt_now_ms(void)
 {

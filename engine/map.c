@@ -42,6 +42,14 @@ void wt_map_free(wt_map *map)
     wt_map_init(map);
 }
 
+void wt_map_clear(wt_map *map)
+{
+    if (map->cap > 0)
+        memset(map->tags, 0, map->cap);
+    map->count = 0;
+    map->deleted = 0;
+}
+
 /* A map with cap > 0 went through wt_map_reserve, so the key is set. */
 static bool find_slot(const wt_map *map, uint32_t *slot, const uint8_t key[32])
 {

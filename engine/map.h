@@ -46,6 +46,8 @@ wt_err wt_map_reserve(wt_map *map, uint32_t extra);
 void wt_map_put(wt_map *map, const uint8_t key[32], uint32_t value);
 /* Remove key; false if it was not there. */
 bool wt_map_del(wt_map *map, const uint8_t key[32]);
+/* Remove every key (the room stays): O(cap). */
+void wt_map_clear(wt_map *map);
 
 /* The process's random SipHash key; set once by the first wt_map_reserve
  * or wt_map_hash_ready. */

@@ -51,6 +51,7 @@ typedef struct {
 typedef struct {
     uint8_t key[32]; /* reading_key: the meter's record and the interval */
     uint8_t meter_key[32];
+    uint32_t meter; /* the meter's record (never removed) */
     uint64_t interval;
     int64_t import_mwh, export_mwh;
     uint8_t flags;
@@ -80,6 +81,14 @@ typedef struct {
 } rec_bytes;
 
 typedef struct settle_slot settle_slot;
+typedef struct {
+    uint64_t stamp;
+    uint32_t side;
+} settle_mark;
+typedef struct {
+    int64_t balance;
+    uint32_t account; /* its record, or UINT32_MAX when the settlement creates it */
+} settle_side;
 
 struct wt_state {
     wt_chain_params params;
@@ -100,10 +109,15 @@ struct wt_state {
     wt_lthash hash;
     rec_bytes hashed_totals; /* the totals record as the hash holds it */
     bool hashing;            /* false after wt_state_hashing_off */
-    /* SETTLE checks' side table (settle_check_legs) */
-    settle_slot *settle_slots;
+    /* SETTLE checks' scratch (settle_check_legs), kept between settlements */
+    settle_slot *settle_slots; /* keys with no account yet */
     uint32_t settle_cap;
     uint64_t settle_stamp;
+    settle_mark *settle_marks; /* per account record */
+    uint32_t settle_marks_cap;
+    settle_side *settle_sides; /* per account the legs name: running balance */
+    uint32_t *settle_ends;     /* per leg: its from's and its to's side */
+    uint32_t settle_legs_cap;
 };
 
 /* ------------------------------------------------------------------ vecs */
@@ -489,6 +503,9 @@ void wt_state_destroy(wt_state *s)
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
         free(vecs[i]->items);
     free(s->settle_slots);
+    free(s->settle_marks);
+    free(s->settle_sides);
+    free(s->settle_ends);
     free(s);
 }
 
@@ -632,9 +649,7 @@ void wt_state_readings_each(const wt_state *s, wt_reading_visit_fn visit, void *
 {
     for (uint32_t i = 0; i < s->readings.count; i++) {
         const reading_rec *r = VEC_AT(s->readings, reading_rec, i);
-        uint32_t mi;
-        WT_ASSERT(wt_map_get(&s->meter_index, &mi, r->meter_key)); /* meters are never removed */
-        const meter_rec *m = VEC_AT(s->meters, meter_rec, mi);
+        const meter_rec *m = VEC_AT(s->meters, meter_rec, r->meter);
         wt_meter_info meter;
         memset(&meter, 0, sizeof meter);
         memcpy(meter.id, m->id, m->id_len);
@@ -990,15 +1005,16 @@ static void release_order(wt_state *s, uint32_t i)
 /* SETTLE: release the interval's holds, then move every leg. The legs are
  * checked first against running balances kept on the side (the holds the
  * settlement releases count as balance), so a failing leg changes nothing.
- * Cost: O(legs + open orders). The side table is the state's, kept between
- * settlements (a settlement's worth of slots is too big to allocate and
- * clear every interval: it was a fifth of a simulated year, mostly page
- * faults): a slot is in use when its stamp is this check's. Slots are chosen
- * by the maps' keyed hash, so legs naming ground keys cannot make it
- * quadratic. */
+ * Cost: O(legs + open orders), one account look-up per leg end: each end
+ * is given its side entry, which the apply then uses for the account's
+ * record. The scratch is the state's, kept between settlements (allocating
+ * and clearing it every interval was a fifth of a simulated year, mostly page
+ * faults); a mark or slot is in use when its stamp is this check's. Keys
+ * with no account yet go through a table whose slots are chosen by the
+ * maps' keyed hash, so legs naming ground keys cannot make it quadratic. */
 struct settle_slot {
     uint8_t key[32];
-    int64_t balance;
+    uint32_t side;
     uint64_t stamp;
 };
 
@@ -1011,11 +1027,11 @@ static settle_slot *settle_slot_find(settle_slot *slots, uint32_t cap, uint64_t 
     return &slots[h];
 }
 
-static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_settle *st)
+static wt_err settle_scratch(wt_state *s, uint32_t legs)
 {
-    /* at most 2 * count + 1 accounts (the utility): a load of at most 1/2 */
+    /* at most 2 * legs new keys: a load of at most 1/2 */
     uint64_t cap = 64;
-    while (cap < 4 * (uint64_t)st->count + 2)
+    while (cap < 4 * (uint64_t)legs + 2)
         cap *= 2;
     if (cap > s->settle_cap) {
         settle_slot *bigger = calloc(cap, sizeof *bigger); /* stamps 0: never in use */
@@ -1025,11 +1041,45 @@ static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_set
         s->settle_slots = bigger;
         s->settle_cap = (uint32_t)cap;
     }
+    if (s->accounts.count > s->settle_marks_cap) {
+        uint32_t n = s->accounts.cap; /* >= count; grows with the table */
+        settle_mark *marks = calloc(n, sizeof *marks);
+        if (marks == NULL)
+            return WT_ERR_NO_MEMORY;
+        free(s->settle_marks);
+        s->settle_marks = marks;
+        s->settle_marks_cap = n;
+    }
+    if (legs > s->settle_legs_cap) {
+        settle_side *sides = malloc((2 * (size_t)legs) * sizeof *sides);
+        uint32_t *ends = malloc((2 * (size_t)legs) * sizeof *ends);
+        if (sides == NULL || ends == NULL) {
+            free(sides);
+            free(ends);
+            return WT_ERR_NO_MEMORY;
+        }
+        free(s->settle_sides);
+        free(s->settle_ends);
+        s->settle_sides = sides;
+        s->settle_ends = ends;
+        s->settle_legs_cap = legs;
+    }
+    return WT_OK;
+}
+
+static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_settle *st)
+{
+    wt_err err = settle_scratch(s, st->count);
+    if (err != WT_OK)
+        return err;
     wt_map_hash_ready();
     settle_slot *slots = s->settle_slots;
     uint32_t scap = s->settle_cap;
+    settle_mark *marks = s->settle_marks;
+    settle_side *sides = s->settle_sides;
+    uint32_t *ends = s->settle_ends;
+    uint32_t nsides = 0;
     uint64_t stamp = ++s->settle_stamp;
-    wt_err err = WT_OK;
     /* 1: every account the legs name, at its current balance */
     for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
         wt_settle_leg leg;
@@ -1039,13 +1089,26 @@ static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_set
             err = WT_ERR_UNKNOWN_ZONE;
         }
         const uint8_t *keys[2] = {leg.from, leg.to};
-        for (int k = 0; k < 2; k++) {
-            settle_slot *slot = settle_slot_find(slots, scap, stamp, keys[k]);
-            if (slot->stamp != stamp) {
-                slot->stamp = stamp;
-                memcpy(slot->key, keys[k], 32);
-                const account_rec *a = account_find(s, keys[k]);
-                slot->balance = a != NULL ? a->a.balance_micro : 0;
+        for (uint32_t k = 0; k < 2; k++) {
+            uint32_t ai;
+            if (wt_map_get(&s->account_index, &ai, keys[k])) {
+                settle_mark *m = &marks[ai];
+                if (m->stamp != stamp) {
+                    m->stamp = stamp;
+                    m->side = nsides++;
+                    sides[m->side] = (settle_side){
+                        VEC_AT(s->accounts, account_rec, ai)->a.balance_micro, ai};
+                }
+                ends[2 * l + k] = m->side;
+            } else {
+                settle_slot *slot = settle_slot_find(slots, scap, stamp, keys[k]);
+                if (slot->stamp != stamp) {
+                    slot->stamp = stamp;
+                    memcpy(slot->key, keys[k], 32);
+                    slot->side = nsides++;
+                    sides[slot->side] = (settle_side){0, UINT32_MAX};
+                }
+                ends[2 * l + k] = slot->side;
             }
         }
     }
@@ -1054,33 +1117,44 @@ static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_set
         const wt_open_order *o = &VEC_AT(s->orders, order_rec, i)->o;
         if (o->interval > st->interval || o->hold_micro == 0)
             continue;
-        settle_slot *slot = settle_slot_find(slots, scap, stamp, o->owner);
-        if (slot->stamp == stamp)
-            slot->balance += o->hold_micro; /* <= minted: no overflow */
+        uint32_t ai;
+        if (wt_map_get(&s->account_index, &ai, o->owner) && marks[ai].stamp == stamp)
+            sides[marks[ai].side].balance += o->hold_micro; /* <= minted: no overflow */
     }
-    /* 3: every leg moves money; nobody may end below zero */
+    /* 3: every leg moves money */
     for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
         wt_settle_leg leg;
         wt_settle_leg_get(&leg, st, l);
-        settle_slot *from = settle_slot_find(slots, scap, stamp, leg.from);
-        settle_slot *to = settle_slot_find(slots, scap, stamp, leg.to);
+        settle_side *from = &sides[ends[2 * l]], *to = &sides[ends[2 * l + 1]];
         if (wt_sub_i64(&from->balance, from->balance, leg.amount_micro) != WT_OK ||
             wt_add_i64(&to->balance, to->balance, leg.amount_micro) != WT_OK) {
             *field = "legs.amount_micro";
             err = WT_ERR_OVERFLOW;
         }
     }
-    /* 4: the accounts the legs name, once more, for their ends */
-    for (uint32_t l = 0; l < st->count && err == WT_OK; l++) {
-        wt_settle_leg leg;
-        wt_settle_leg_get(&leg, st, l);
-        if (settle_slot_find(slots, scap, stamp, leg.from)->balance < 0 ||
-            settle_slot_find(slots, scap, stamp, leg.to)->balance < 0) {
+    /* 4: nobody may end below zero */
+    for (uint32_t i = 0; i < nsides && err == WT_OK; i++)
+        if (sides[i].balance < 0) {
             *field = "legs.amount_micro";
             err = WT_ERR_INSUFFICIENT_FUNDS;
         }
-    }
     return err;
+}
+
+/* Move a checked leg's money for one of its ends (side: its entry from the
+ * check). An account the settlement creates is found by its key. */
+static void settle_credit(wt_state *s, uint32_t side, const uint8_t key[32], int64_t amount_micro)
+{
+    uint32_t ai = s->settle_sides[side].account;
+    if (ai == UINT32_MAX) {
+        credit(s, key, amount_micro);
+        return;
+    }
+    account_rec *a = VEC_AT(s->accounts, account_rec, ai);
+    WT_ASSERT(wt_key32_eq(a->a.key, key));
+    account_begin(s, a);
+    a->a.balance_micro += amount_micro;
+    account_end(s, a);
 }
 
 wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const wt_tx *tx,
@@ -1335,14 +1409,17 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
             memset(rec, 0, sizeof *rec);
             reading_key(rec->key, meter, g->interval);
             memcpy(rec->meter_key, m->key, 32);
+            rec->meter = meter;
             rec->interval = g->interval;
             rec->import_mwh = entry.import_mwh;
             rec->export_mwh = entry.export_mwh;
             rec->flags = entry.flags;
             wt_map_put(&s->reading_index, rec->key, i);
-            rec_bytes r;
-            reading_bytes(&r, rec);
-            hash_add(s, &r);
+            if (s->hashing) {
+                rec_bytes r;
+                reading_bytes(&r, rec);
+                hash_add(s, &r);
+            }
         }
         break;
     }
@@ -1355,21 +1432,32 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         for (uint32_t l = 0; l < st->count; l++) {
             wt_settle_leg leg;
             wt_settle_leg_get(&leg, st, l);
-            credit(s, leg.from, -leg.amount_micro);
-            credit(s, leg.to, leg.amount_micro);
+            settle_credit(s, s->settle_ends[2 * l], leg.from, -leg.amount_micro);
+            settle_credit(s, s->settle_ends[2 * l + 1], leg.to, leg.amount_micro);
             if (leg.kind == WT_LEG_RETAIL && s->params.retail_tariff_kind == WT_CHAIN_TARIFF_TIERED)
                 add_usage(s, leg.from, wt_chain_month_of(&s->params, st->interval), leg.energy_mwh);
         }
-        /* readings up to the interval are consumed */
+        /* readings up to the interval are consumed: all of them, as a rule
+         * (then the table is cleared at once), else one by one */
+        bool all = true;
+        for (uint32_t i = 0; i < s->readings.count && all; i++)
+            all = VEC_AT(s->readings, reading_rec, i)->interval <= st->interval;
         for (uint32_t i = s->readings.count; i-- > 0;) {
             const reading_rec *rec = VEC_AT(s->readings, reading_rec, i);
             if (rec->interval <= st->interval) {
-                rec_bytes r;
-                reading_bytes(&r, rec);
-                hash_remove(s, &r);
-                table_remove(&s->reading_index, &s->readings, sizeof(reading_rec),
-                             offsetof(reading_rec, key), i);
+                if (s->hashing) {
+                    rec_bytes r;
+                    reading_bytes(&r, rec);
+                    hash_remove(s, &r);
+                }
+                if (!all)
+                    table_remove(&s->reading_index, &s->readings, sizeof(reading_rec),
+                                 offsetof(reading_rec, key), i);
             }
+        }
+        if (all) {
+            wt_map_clear(&s->reading_index);
+            s->readings.count = 0;
         }
         s->any_settled = true;
         s->last_settled_interval = st->interval;

@@ -541,6 +541,7 @@ static int run(wt_daemon *d)
 
 int main(int argc, char **argv)
 {
+    wt_heap_keep();
     static wt_daemon d; /* large (the rejected ring): not on the stack */
     wt_daemon_config_defaults(&d.cfg);
     char msg[512];

@@ -67,6 +67,15 @@ static void test_put_get_del(void **state)
     wt_map_put(&m, k, 72);
     assert_true(wt_map_get(&m, &v, k));
     assert_int_equal(v, 72);
+    /* clear: nothing left, room kept, usable again */
+    uint32_t cap = m.cap;
+    wt_map_clear(&m);
+    assert_int_equal(m.count, 0);
+    assert_int_equal(m.cap, cap);
+    assert_false(wt_map_get(&m, &v, k));
+    wt_map_put(&m, k, 73);
+    assert_true(wt_map_get(&m, &v, k));
+    assert_int_equal(v, 73);
     wt_map_free(&m);
 }
 

@@ -44,6 +44,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    wt_heap_keep();
     /* The command line speaks through its own messages; library logs below
      * warnings (a store migration, say) would only be noise here. */
     wt_log_set_level(WT_LOG_WARN);
