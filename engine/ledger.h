@@ -133,10 +133,12 @@ typedef struct {
 wt_err wt_state_standing(wt_standing_info *info, const wt_state *state, const uint8_t owner[32],
                          uint16_t zone);
 
-/* A reading reported for an interval not yet settled. */
+/* A reading reported for an interval not yet settled, with the standing
+ * its meter's owner has now in the meter's zone (zeroed when none). */
 typedef struct {
     int64_t import_mwh, export_mwh;
     uint8_t flags;
+    wt_standing_info standing;
 } wt_reading_info;
 wt_err wt_state_reading(wt_reading_info *info, const wt_state *state, const char *meter_id,
                         size_t meter_id_len, uint64_t interval);

@@ -169,6 +169,7 @@ static bool collect_reading(void *arg, const wt_meter_info *m, uint64_t interval
     g->import_mwh = r->import_mwh;
     g->export_mwh = r->export_mwh;
     g->flags = r->flags;
+    g->standing = r->standing;
     return true;
 }
 
@@ -534,20 +535,10 @@ static wt_err index_rows(job *j)
     return WT_OK;
 }
 
-/* 2b: the standing instruction of each row (one lookup per account and
- * zone, not per meter), given to its readings; then the inputs hash. */
-static wt_err standing_and_hash(job *j)
+/* 2b: the inputs hash (each reading came with its owner's standing in its
+ * zone: the standing of its row). */
+static wt_err hash_and_room(job *j)
 {
-    wt_standing_info *by_row = calloc(j->rows_count > 0 ? j->rows_count : 1, sizeof *by_row);
-    if (by_row == NULL)
-        return WT_ERR_NO_MEMORY;
-    for (size_t i = 0; i < j->rows_count; i++) /* zeroed when none */
-        wt_state_standing(&by_row[i], j->state, j->rows[i].account, j->rows[i].zone);
-    for (size_t i = 0; i < j->in.readings_count; i++) {
-        reading_in *g = &j->in.readings[i];
-        g->standing = by_row[g->row];
-    }
-    free(by_row);
     /* the tariffs in force: the price of one kWh in this interval */
     int64_t retail_price, feed_in_price;
     TRY(wt_tariff_amount(&retail_price, &j->retail, j->start_ms, 0, WT_MWH_PER_KWH));
@@ -846,7 +837,7 @@ wt_err wt_settle_compute(wt_settlement **out, const wt_state *state, uint64_t in
         err = index_rows(&j);
     }
     if (err == WT_OK)
-        err = standing_and_hash(&j);
+        err = hash_and_room(&j);
     if (err == WT_OK)
         err = build_book(&j);
     if (err == WT_OK)

@@ -34,6 +34,10 @@ typedef struct {
     uint8_t owner[32];
     uint16_t zone;
     uint8_t gateway[32];
+    /* caches, not state (the hash leaves them out): */
+    uint64_t readings_after;  /* 1 + the latest interval it was read for, 0 never */
+    uint32_t owner_account;   /* the owner's account record, UINT32_MAX until it has one */
+    uint32_t standing_hint;   /* where the owner's standing in the zone was last seen */
 } meter_rec;
 
 typedef struct {
@@ -118,6 +122,9 @@ struct wt_state {
     settle_side *settle_sides; /* per account the legs name: running balance */
     uint32_t *settle_ends;     /* per leg: its from's and its to's side */
     uint32_t settle_legs_cap;
+    /* READINGS checks' scratch: each entry's meter record, for the apply */
+    uint32_t *reading_meters;
+    uint32_t reading_meters_cap;
 };
 
 /* ------------------------------------------------------------------ vecs */
@@ -343,17 +350,53 @@ static meter_rec *meter_find(uint32_t *index, const wt_state *s, const char *id,
     return VEC_AT(s->meters, meter_rec, *index);
 }
 
+static void standing_key_at(uint8_t out[32], uint32_t account, uint16_t zone)
+{
+    memset(out, 0, 32);
+    out[0] = 'S';
+    wt_put_be32(out + 1, account);
+    wt_put_be16(out + 5, zone);
+}
+
 /* False when the owner has no account (then it has no standing either). */
 static bool standing_key(uint8_t out[32], const wt_state *s, const uint8_t owner[32], uint16_t zone)
 {
     uint32_t account;
     if (!wt_map_get(&s->account_index, &account, owner))
         return false;
-    memset(out, 0, 32);
-    out[0] = 'S';
-    wt_put_be32(out + 1, account);
-    wt_put_be16(out + 5, zone);
+    standing_key_at(out, account, zone);
     return true;
+}
+
+/* The standing of a meter's owner in the meter's zone, or NULL: by the
+ * meter's cached owner record and hint when they still hold (checked by
+ * the record's key), else by look-up. */
+static const standing_rec *meter_standing(const wt_state *s, const meter_rec *m)
+{
+    uint8_t key[32];
+    if (m->owner_account != UINT32_MAX)
+        standing_key_at(key, m->owner_account, m->zone);
+    else if (!standing_key(key, s, m->owner, m->zone))
+        return NULL;
+    if (m->standing_hint < s->standings.count) {
+        const standing_rec *r = VEC_AT(s->standings, standing_rec, m->standing_hint);
+        if (wt_key32_eq(r->key, key))
+            return r;
+    }
+    uint32_t i;
+    if (!wt_map_get(&s->standing_index, &i, key))
+        return NULL;
+    return VEC_AT(s->standings, standing_rec, i);
+}
+
+static void standing_info_of(wt_standing_info *info, const standing_rec *r)
+{
+    memset(info, 0, sizeof *info);
+    if (r == NULL)
+        return;
+    info->flags = r->flags;
+    info->sell_min_micro_per_kwh = r->sell_min_micro_per_kwh;
+    info->buy_max_micro_per_kwh = r->buy_max_micro_per_kwh;
 }
 
 static void reading_key(uint8_t out[32], uint32_t meter, uint64_t interval)
@@ -506,6 +549,7 @@ void wt_state_destroy(wt_state *s)
     free(s->settle_marks);
     free(s->settle_sides);
     free(s->settle_ends);
+    free(s->reading_meters);
     free(s);
 }
 
@@ -609,10 +653,7 @@ wt_err wt_state_standing(wt_standing_info *info, const wt_state *s, const uint8_
     uint32_t i;
     if (!standing_key(key, s, owner, zone) || !wt_map_get(&s->standing_index, &i, key))
         return WT_ERR_NOT_FOUND;
-    const standing_rec *r = VEC_AT(s->standings, standing_rec, i);
-    info->flags = r->flags;
-    info->sell_min_micro_per_kwh = r->sell_min_micro_per_kwh;
-    info->buy_max_micro_per_kwh = r->buy_max_micro_per_kwh;
+    standing_info_of(info, VEC_AT(s->standings, standing_rec, i));
     return WT_OK;
 }
 
@@ -633,6 +674,7 @@ wt_err wt_state_reading(wt_reading_info *info, const wt_state *s, const char *me
     info->import_mwh = r->import_mwh;
     info->export_mwh = r->export_mwh;
     info->flags = r->flags;
+    standing_info_of(&info->standing, meter_standing(s, VEC_AT(s->meters, meter_rec, meter)));
     return WT_OK;
 }
 
@@ -650,14 +692,18 @@ void wt_state_readings_each(const wt_state *s, wt_reading_visit_fn visit, void *
     for (uint32_t i = 0; i < s->readings.count; i++) {
         const reading_rec *r = VEC_AT(s->readings, reading_rec, i);
         const meter_rec *m = VEC_AT(s->meters, meter_rec, r->meter);
+        wt_standing_info standing;
+        standing_info_of(&standing, meter_standing(s, m));
         wt_meter_info meter;
         memset(&meter, 0, sizeof meter);
         memcpy(meter.id, m->id, m->id_len);
         memcpy(meter.owner, m->owner, 32);
         memcpy(meter.gateway, m->gateway, 32);
         meter.zone = m->zone;
-        wt_reading_info reading = {
-            .import_mwh = r->import_mwh, .export_mwh = r->export_mwh, .flags = r->flags};
+        wt_reading_info reading = {.import_mwh = r->import_mwh,
+                                   .export_mwh = r->export_mwh,
+                                   .flags = r->flags,
+                                   .standing = standing};
         if (!visit(arg, &meter, r->interval, &reading))
             return;
     }
@@ -878,22 +924,7 @@ static wt_err check_body(const wt_state *s, const char **field, const wt_tx *tx,
             FAIL(WT_ERR_INVALID_ARGUMENT, "interval"); /* not over yet */
         if (s->any_settled && g->interval <= s->last_settled_interval)
             FAIL(WT_ERR_INTERVAL_CLOSED, "interval");
-        wt_reading entry;
-        for (size_t pos = 0; wt_readings_next(&entry, &pos, g);) {
-            uint32_t meter;
-            const meter_rec *m =
-                meter_find(&meter, s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
-            if (m == NULL)
-                FAIL(WT_ERR_UNKNOWN_METER, "meter_id");
-            if (memcmp(m->gateway, tx->sender, 32) != 0)
-                FAIL(WT_ERR_NOT_GATEWAY, "meter_id");
-            uint8_t key[32];
-            reading_key(key, meter, g->interval);
-            uint32_t i;
-            if (wt_map_get(&s->reading_index, &i, key))
-                FAIL(WT_ERR_DUPLICATE_READING, "meter_id");
-        }
-        return WT_OK;
+        return WT_OK; /* the entries are checked by readings_check_entries */
     }
     case WT_TX_SETTLE: {
         const wt_tx_settle *st = &tx->body.settle;
@@ -1000,6 +1031,45 @@ static void release_order(wt_state *s, uint32_t i)
         account_end(s, owner);
     }
     table_remove(&s->order_index, &s->orders, sizeof(order_rec), offsetof(wt_open_order, txid), i);
+}
+
+/* READINGS: every entry names a known meter of the sending gateway, not
+ * read yet for the interval. Each entry's meter record goes to the scratch
+ * for the apply. A meter read only for earlier intervals (the rule: one
+ * interval after another) needs no look-up to rule out a duplicate; the
+ * decoder has ruled out one meter twice in a transaction. */
+static wt_err readings_check_entries(wt_state *s, const char **field, const wt_tx *tx)
+{
+    const wt_tx_readings *g = &tx->body.readings;
+    if (g->count > s->reading_meters_cap) {
+        uint32_t *bigger = malloc((size_t)g->count * sizeof *bigger);
+        if (bigger == NULL)
+            return WT_ERR_NO_MEMORY;
+        free(s->reading_meters);
+        s->reading_meters = bigger;
+        s->reading_meters_cap = g->count;
+    }
+    wt_reading entry;
+    uint32_t n = 0;
+    for (size_t pos = 0; wt_readings_next(&entry, &pos, g); n++) {
+        uint32_t meter;
+        const meter_rec *m =
+            meter_find(&meter, s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
+        if (m == NULL)
+            FAIL(WT_ERR_UNKNOWN_METER, "meter_id");
+        if (memcmp(m->gateway, tx->sender, 32) != 0)
+            FAIL(WT_ERR_NOT_GATEWAY, "meter_id");
+        if (g->interval < m->readings_after) {
+            uint8_t key[32];
+            reading_key(key, meter, g->interval);
+            uint32_t i;
+            if (wt_map_get(&s->reading_index, &i, key))
+                FAIL(WT_ERR_DUPLICATE_READING, "meter_id");
+        }
+        WT_ASSERT(n < s->reading_meters_cap);
+        s->reading_meters[n] = meter;
+    }
+    return WT_OK;
 }
 
 /* SETTLE: release the interval's holds, then move every leg. The legs are
@@ -1170,6 +1240,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
         err = check_body(s, field, tx, txid, opts);
     if (err == WT_OK && tx->type == WT_TX_SETTLE)
         err = settle_check_legs(s, field, &tx->body.settle);
+    if (err == WT_OK && tx->type == WT_TX_READINGS)
+        err = readings_check_entries(s, field, tx);
     if (err != WT_OK)
         return err;
 
@@ -1356,6 +1428,8 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
             memcpy(m->owner, r->u.meter.owner, 32);
             memcpy(m->gateway, r->u.meter.gateway, 32);
             m->zone = r->u.meter.zone;
+            m->owner_account = UINT32_MAX; /* the owner may have changed */
+            m->standing_hint = UINT32_MAX;
             meter_bytes(&b, m);
             hash_add(s, &b);
             break;
@@ -1399,11 +1473,21 @@ wt_err wt_ledger_apply(const wt_ctx *ctx, wt_state *s, const char **field, const
     case WT_TX_READINGS: {
         const wt_tx_readings *g = &tx->body.readings;
         wt_reading entry;
-        for (size_t pos = 0; wt_readings_next(&entry, &pos, g);) {
-            uint32_t meter;
-            const meter_rec *m =
-                meter_find(&meter, s, (const char *)entry.meter_id.bytes, entry.meter_id.len);
-            WT_ASSERT(m != NULL);
+        uint32_t n = 0;
+        for (size_t pos = 0; wt_readings_next(&entry, &pos, g); n++) {
+            uint32_t meter = s->reading_meters[n]; /* from the check */
+            meter_rec *m = VEC_AT(s->meters, meter_rec, meter);
+            if (g->interval >= m->readings_after)
+                m->readings_after = g->interval + 1;
+            /* the caches the settlement reads the standing by */
+            if (m->owner_account == UINT32_MAX) {
+                uint32_t ai;
+                if (wt_map_get(&s->account_index, &ai, m->owner))
+                    m->owner_account = ai;
+            }
+            const standing_rec *sr = meter_standing(s, m);
+            if (sr != NULL)
+                m->standing_hint = (uint32_t)(sr - (const standing_rec *)s->standings.items);
             uint32_t i = s->readings.count++;
             reading_rec *rec = VEC_AT(s->readings, reading_rec, i);
             memset(rec, 0, sizeof *rec);

@@ -486,6 +486,50 @@ static void test_readings(void **state)
     assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed), WT_OK);
     assert_true(r.import_mwh == 10 && r.export_mwh == 250);
     assert_int_equal(wt_state_reading(&r, fx->state, "M-Z", 3, closed), WT_ERR_NOT_FOUND);
+    /* the earlier interval again: a duplicate too (the meter was read for a
+     * later one since) */
+    readings_tx(fx, &tx, &fx->gateway_key, closed - 1, e, 1);
+    expect_reject(fx, &tx, &fx->gateway_key, WT_ERR_DUPLICATE_READING, "meter_id");
+
+    /* a reading carries its owner's standing in the meter's zone as it is
+     * now: none, then one set after the reading, then that one changed */
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed), WT_OK);
+    assert_int_equal(r.standing.flags, 0);
+    fx_tx(fx, &tx, WT_TX_STANDING, &fx->home[0]);
+    tx.body.standing.zone = 1;
+    tx.body.standing.flags = WT_STANDING_HAS_SELL_MIN;
+    tx.body.standing.sell_min_micro_per_kwh = 80000000;
+    assert_int_equal(fx_apply(fx, &tx, &fx->home[0]), WT_OK);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed), WT_OK);
+    assert_int_equal(r.standing.flags, WT_STANDING_HAS_SELL_MIN);
+    assert_true(r.standing.sell_min_micro_per_kwh == 80000000);
+    fx_tx(fx, &tx, WT_TX_STANDING, &fx->home[0]);
+    tx.body.standing.zone = 1;
+    tx.body.standing.flags = WT_STANDING_HAS_BUY_MAX;
+    tx.body.standing.buy_max_micro_per_kwh = 150000000;
+    assert_int_equal(fx_apply(fx, &tx, &fx->home[0]), WT_OK);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed), WT_OK);
+    assert_int_equal(r.standing.flags, WT_STANDING_HAS_BUY_MAX);
+    assert_true(r.standing.buy_max_micro_per_kwh == 150000000);
+    /* M-B's owner (home[1], zone 2) has a standing in zone 1 only: none */
+    fx_tx(fx, &tx, WT_TX_STANDING, &fx->home[1]);
+    tx.body.standing.zone = 1;
+    tx.body.standing.flags = WT_STANDING_HAS_SELL_MIN;
+    tx.body.standing.sell_min_micro_per_kwh = 90000000;
+    assert_int_equal(fx_apply(fx, &tx, &fx->home[1]), WT_OK);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-B", 3, closed), WT_OK);
+    assert_int_equal(r.standing.flags, 0);
+    /* a new reading of M-A (the meter caches where its owner's standing is),
+     * then M-A passes to home[1] and moves to zone 1: home[1]'s standing */
+    e[0].import_mwh = 1;
+    readings_tx(fx, &tx, &fx->gateway_key, closed - 2, e, 1);
+    assert_int_equal(fx_apply(fx, &tx, &fx->gateway_key), WT_OK);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed - 2), WT_OK);
+    assert_int_equal(r.standing.flags, WT_STANDING_HAS_BUY_MAX);
+    register_gateway_and_meter(fx, "M-A", &fx->home[1], 1);
+    assert_int_equal(wt_state_reading(&r, fx->state, "M-A", 3, closed - 2), WT_OK);
+    assert_int_equal(r.standing.flags, WT_STANDING_HAS_SELL_MIN);
+    assert_true(r.standing.sell_min_micro_per_kwh == 90000000);
 }
 
 /* ------------------------------------------------------------- settle */
