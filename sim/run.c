@@ -65,6 +65,9 @@ typedef struct {
     uint64_t txs;
     int64_t last_price_micro_per_kwh;
     wt_sim_result *res;
+    /* this interval's, the same for every home */
+    double load_shape[3]; /* wt_sim_load_shape_at per wt_sim_kind */
+    uint32_t month;       /* wt_chain_month_of */
 } run_ctx;
 
 static void rerr(wt_sim_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -456,15 +459,12 @@ static void home_flows(run_ctx *r, home *h, flows *f, int64_t t_ms, double ghi, 
             pv = (int64_t)((__int128)pv * h->pv_wp / h->profile->pv_wp);
         f->pv = pv;
     } else {
-        int64_t local = t_ms + sc->utc_offset_ms;
-        double minute =
-            (double)(((local % DAY_MS) + DAY_MS) % DAY_MS) / 60000.0 + (double)dt / 120000.0;
         /* noise: an AR(1) factor around 1, so a home's load wanders */
         double u = wt_sim_rng_unit(&h->rng) - 0.5;
         h->load_noise = 1.0 + 0.9 * (h->load_noise - 1.0) + 0.25 * u;
         if (h->load_noise < 0.2)
             h->load_noise = 0.2;
-        double wh = h->load_wh_per_day * wt_sim_load_shape_at(h->g->kind, minute) * 24.0 *
+        double wh = h->load_wh_per_day * r->load_shape[h->g->kind] * 24.0 *
                     ((double)dt / DAY_MS) * h->load_noise;
         f->load = wt_sim_carry_mwh(&h->load_carry, wh);
         f->pv = wt_sim_carry_mwh(&h->pv_carry, wt_sim_pv_wh(h->pv_wp, ghi, sky * h->pv_factor, dt));
@@ -515,13 +515,12 @@ static void home_flows(run_ctx *r, home *h, flows *f, int64_t t_ms, double ghi, 
         }                                                                                          \
     } while (0)
 
-static wt_err baseline_bill(run_ctx *r, home *h, int64_t t_ms, uint64_t n, int64_t *bill)
+static wt_err baseline_bill(run_ctx *r, home *h, int64_t t_ms, int64_t *bill)
 {
     *bill = 0;
     int64_t a = 0, b = 0;
-    uint32_t month = wt_chain_month_of(&r->params, n);
-    if (month != h->baseline_month) {
-        h->baseline_month = month;
+    if (r->month != h->baseline_month) {
+        h->baseline_month = r->month;
         h->baseline_month_used_mwh = 0;
     }
     wt_err e;
@@ -567,13 +566,19 @@ static wt_err run_interval(run_ctx *r, uint64_t i)
     bool synthetic = false;
     for (size_t k = 0; k < r->homes_count && !synthetic; k++)
         synthetic = r->homes[k].profile == NULL;
+    int64_t local = t + sc->utc_offset_ms;
     if (synthetic) {
         ghi = wt_sim_clear_sky_ghi(t + dt / 2, (double)sc->latitude_udeg / 1e6,
                                    (double)sc->longitude_udeg / 1e6);
-        int64_t local = t + sc->utc_offset_ms;
         int64_t day = local >= 0 ? local / DAY_MS : (local - DAY_MS + 1) / DAY_MS;
         sky = wt_sim_sky_factor(&r->sky, day);
+        /* the synthetic load shapes at the interval's midpoint, once for all homes */
+        double minute =
+            (double)(((local % DAY_MS) + DAY_MS) % DAY_MS) / 60000.0 + (double)dt / 120000.0;
+        for (int kind = 0; kind < 3; kind++)
+            r->load_shape[kind] = wt_sim_load_shape_at((wt_sim_kind)kind, minute);
     }
+    r->month = wt_chain_month_of(&r->params, n);
     size_t nread = 0;
     for (size_t k = 0; k < r->homes_count; k++) {
         home *h = &r->homes[k];
@@ -601,7 +606,7 @@ static wt_err run_interval(run_ctx *r, uint64_t i)
         step->export_mwh += h->export_mwh;
         r->res->kpis.battery_loss_mwh += f.loss;
         int64_t base;
-        if ((e = baseline_bill(r, h, t, n, &base)) != WT_OK) {
+        if ((e = baseline_bill(r, h, t, &base)) != WT_OK) {
             rerr(r->err, "interval %llu: the baseline bill of %s overflows", (unsigned long long)i,
                  out->name);
             return e;
