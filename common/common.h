@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -244,15 +245,24 @@ static inline void wt_put_be16(uint8_t *p, uint16_t v)
     p[0] = (uint8_t)(v >> 8);
     p[1] = (uint8_t)v;
 }
+/* As single loads and stores (a byte loop was a few percent of a
+ * simulated year: the compiler did not always see through it). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WT_BE32(v) __builtin_bswap32(v)
+#define WT_BE64(v) __builtin_bswap64(v)
+#else
+#define WT_BE32(v) (v)
+#define WT_BE64(v) (v)
+#endif
 static inline void wt_put_be32(uint8_t *p, uint32_t v)
 {
-    for (int i = 3; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
+    v = WT_BE32(v);
+    memcpy(p, &v, 4);
 }
 static inline void wt_put_be64(uint8_t *p, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
+    v = WT_BE64(v);
+    memcpy(p, &v, 8);
 }
 static inline uint16_t wt_get_be16(const uint8_t *p)
 {
@@ -260,14 +270,15 @@ static inline uint16_t wt_get_be16(const uint8_t *p)
 }
 static inline uint32_t wt_get_be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return WT_BE32(v);
 }
 static inline uint64_t wt_get_be64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return WT_BE64(v);
 }
 
 /* ---------------------------------------------------------- civil time */
