@@ -228,7 +228,15 @@ static void flush_chunk(audit *a)
         if (it->tx.type == WT_TX_SETTLE) {
             /* every SETTLE equals its recomputation from the state before it */
             size_t leg = SIZE_MAX;
-            wt_err serr = wt_settle_verify(&field, &leg, a->state, &it->tx);
+            wt_settlement *computed = NULL;
+            wt_err serr = wt_settle_verify(&field, &leg,
+                                           a->opts->on_settlement != NULL ? &computed : NULL,
+                                           a->state, &it->tx);
+            if (computed != NULL) {
+                a->opts->on_settlement(a->opts->settlement_arg, wt_state_params(a->state),
+                                       computed);
+                wt_settlement_free(computed);
+            }
             if (serr != WT_OK) {
                 char where[48] = "";
                 if (leg != SIZE_MAX)

@@ -165,6 +165,12 @@ typedef struct {
      * next transaction with WT_ERR_UNAVAILABLE ("stopped"), so a daemon can
      * end without waiting for a long audit */
     const _Atomic bool *stop;
+    /* NULL, or called for every SETTLE once it verified, in ledger order,
+     * with its recomputed settlement (rows, legs, totals: valid during the
+     * call) — so the settlements of any interval can be had from the ledger
+     * alone (`wattle settlements`) */
+    void (*on_settlement)(void *arg, const wt_chain_params *params, const wt_settlement *s);
+    void *settlement_arg;
 } wt_audit_opts;
 
 /*

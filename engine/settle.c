@@ -886,11 +886,13 @@ static bool leg_equal(const wt_settle_leg *a, const wt_settle_leg *b)
            a->amount_micro == b->amount_micro;
 }
 
-wt_err wt_settle_verify(const char **field, size_t *leg_index, const wt_state *state_before,
-                        const wt_tx *settle_tx)
+wt_err wt_settle_verify(const char **field, size_t *leg_index, wt_settlement **computed,
+                        const wt_state *state_before, const wt_tx *settle_tx)
 {
     const char *unused_field;
     size_t unused_index;
+    if (computed != NULL)
+        *computed = NULL;
     if (field == NULL)
         field = &unused_field;
     if (leg_index == NULL)
@@ -924,7 +926,10 @@ wt_err wt_settle_verify(const char **field, size_t *leg_index, const wt_state *s
         *leg_index = st->count < s->legs_count ? st->count : s->legs_count;
         err = WT_ERR_SETTLE_MISMATCH;
     }
-    wt_settlement_free(s);
+    if (err == WT_OK && computed != NULL)
+        *computed = s;
+    else
+        wt_settlement_free(s);
     return err;
 }
 

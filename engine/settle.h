@@ -237,11 +237,12 @@ wt_err wt_settle_build_tx(wt_tx *tx, const wt_state *state, const wt_settlement 
  * inputs_hash, leg count, every leg. WT_OK when equal; WT_ERR_SETTLE_MISMATCH
  * with *field ("inputs_hash", "legs.count", "legs") and *leg_index (the
  * first differing leg, or SIZE_MAX) when not; WT_ERR_INVALID_ARGUMENT when
- * settle_tx is not a SETTLE; wt_settle_compute's errors otherwise. field and
- * leg_index may be NULL.
+ * settle_tx is not a SETTLE; wt_settle_compute's errors otherwise. field,
+ * leg_index and computed may be NULL; with computed, a settlement that
+ * verified is handed over there (the caller frees it), else *computed is NULL.
  */
-wt_err wt_settle_verify(const char **field, size_t *leg_index, const wt_state *state_before,
-                        const wt_tx *settle_tx);
+wt_err wt_settle_verify(const char **field, size_t *leg_index, wt_settlement **computed,
+                        const wt_state *state_before, const wt_tx *settle_tx);
 
 /*
  * The rows as CSV into out (out_cap bytes, NUL-terminated when it fits):

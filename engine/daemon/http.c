@@ -660,7 +660,8 @@ static void get_settlements(struct wt_http_server *s, struct evhttp_request *req
     } else if (interval_text != NULL && found == 0) {
         send_error(s, req, 404, WT_ERR_NOT_FOUND,
                    "that interval is not settled yet, or its settlement is no longer kept "
-                   "(the last 1024 settled since the daemon started are)",
+                   "(the last 1024 settled since the daemon started are; `wattle settlements "
+                   "--db ledger.db --from N --to N` recomputes any from the ledger)",
                    NULL);
     } else if (csv) {
         if (header) /* nothing kept in range: the header alone */

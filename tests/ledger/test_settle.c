@@ -245,7 +245,7 @@ static wt_settlement *settle(fx_chain *fx, uint64_t n, uint64_t seed)
     assert_int_equal(tx.nonce, *fx_nonce(fx, &fx->operator_key) + 1);
     const char *field = "x";
     size_t leg = 0;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_OK);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_OK);
     assert_null(field);
     assert_int_equal(leg, SIZE_MAX);
 
@@ -596,36 +596,36 @@ static void test_verify_catches_changes(void **state)
     tx.body.settle.legs = legs;
     const char *field;
     size_t leg;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_OK);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_OK);
     /* one micro more to the seller */
     legs[0].amount_micro++;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
     assert_string_equal(field, "legs");
     assert_int_equal(leg, 0);
     legs[0].amount_micro--;
     /* another zone on the last leg */
     legs[s->legs_count - 1].zone = 2;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
     assert_int_equal(leg, s->legs_count - 1);
     legs[s->legs_count - 1].zone = s->legs[s->legs_count - 1].zone;
     /* a leg missing */
     tx.body.settle.count--;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
     assert_string_equal(field, "legs.count");
     tx.body.settle.count++;
     /* other inputs */
     tx.body.settle.inputs_hash[7] ^= 1;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
     assert_string_equal(field, "inputs_hash");
     tx.body.settle.inputs_hash[7] ^= 1;
     /* another interval: other inputs */
     tx.body.settle.interval = n - 1;
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &tx), WT_ERR_SETTLE_MISMATCH);
     tx.body.settle.interval = n;
     /* not a SETTLE */
     wt_tx other;
     wt_tx_init(&other, WT_TX_TRANSFER);
-    assert_int_equal(wt_settle_verify(&field, &leg, fx->state, &other), WT_ERR_INVALID_ARGUMENT);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &other), WT_ERR_INVALID_ARGUMENT);
     /* the clock is no input: later, the same settlement */
     fx->now_ms += 7 * FX_INTERVAL_MS;
     wt_settlement *same;

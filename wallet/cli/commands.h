@@ -21,6 +21,7 @@ int wt_cli_key(int argc, char **argv);
 int wt_cli_tx(int argc, char **argv);
 int wt_cli_chain(int argc, char **argv);
 int wt_cli_audit(int argc, char **argv);
+int wt_cli_settlements(int argc, char **argv);
 int wt_cli_market(int argc, char **argv);
 /* The node client (client_tx.h): one group each, and the read commands
  * that tx and market dispatch to (cmd_reads.c). */

@@ -14,6 +14,7 @@ static const wt_cli_command commands[] = {
     {"market", "clear an orders CSV by double auction (market clear)", wt_cli_market},
     {"chain", "make a new chain directory: keys, genesis, ledger", wt_cli_chain},
     {"audit", "re-verify a ledger from its genesis", wt_cli_audit},
+    {"settlements", "any interval's settlement rows as CSV, from the ledger", wt_cli_settlements},
     {"balance", "an account's balance, holds and nonce, from a node", wt_cli_balance},
     {"send", "pay U-Coin to an account (or sign offline with --sign-only)", wt_cli_send},
     {"submit", "submit transactions signed elsewhere, as hex", wt_cli_submit},
