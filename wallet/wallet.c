@@ -3,6 +3,8 @@
  * Schnorr signatures (see wallet.h for the contracts). */
 #include "wallet.h"
 
+#include "sha256.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 
 _Static_assert(sizeof(secp256k1_keypair) == sizeof(((wt_seckey *)0)->keypair_),
                "wt_seckey holds a secp256k1_keypair");
-_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((wt_tagged_hasher *)0)->u_.bytes_),
+_Static_assert(sizeof(wt_sha256_ctx) <= sizeof(((wt_tagged_hasher *)0)->u_.bytes_),
                "wt_tagged_hasher holds a SHA-256 state");
 
 struct wt_ctx {
@@ -139,33 +141,33 @@ bool wt_pubkey_is_valid(const wt_ctx *ctx, const uint8_t pubkey32[32])
 
 /* ------------------------------------------------------- tagged hashes */
 
-static crypto_hash_sha256_state *hasher_state(wt_tagged_hasher *h)
+static wt_sha256_ctx *hasher_state(wt_tagged_hasher *h)
 {
-    return (crypto_hash_sha256_state *)(void *)h->u_.bytes_;
+    return (wt_sha256_ctx *)(void *)h->u_.bytes_;
 }
 
 void wt_tagged_hash_init(wt_tagged_hasher *h, const char *tag)
 {
     WT_ASSERT(h != NULL && tag != NULL);
     uint8_t tag_hash[32];
-    crypto_hash_sha256(tag_hash, (const unsigned char *)tag, strlen(tag));
+    wt_sha256(tag_hash, (const uint8_t *)tag, strlen(tag));
     memset(h, 0, sizeof *h);
-    crypto_hash_sha256_init(hasher_state(h));
-    crypto_hash_sha256_update(hasher_state(h), tag_hash, sizeof tag_hash);
-    crypto_hash_sha256_update(hasher_state(h), tag_hash, sizeof tag_hash);
+    wt_sha256_init(hasher_state(h));
+    wt_sha256_update(hasher_state(h), tag_hash, sizeof tag_hash);
+    wt_sha256_update(hasher_state(h), tag_hash, sizeof tag_hash);
 }
 
 void wt_tagged_hash_update(wt_tagged_hasher *h, const uint8_t *data, size_t data_len)
 {
     WT_ASSERT(h != NULL && (data != NULL || data_len == 0));
     if (data_len > 0)
-        crypto_hash_sha256_update(hasher_state(h), data, data_len);
+        wt_sha256_update(hasher_state(h), data, data_len);
 }
 
 void wt_tagged_hash_final(uint8_t out[32], wt_tagged_hasher *h)
 {
     WT_ASSERT(out != NULL && h != NULL);
-    crypto_hash_sha256_final(hasher_state(h), out);
+    wt_sha256_final(out, hasher_state(h));
 }
 
 void wt_tagged_hash(uint8_t out[32], const char *tag, const uint8_t *data, size_t data_len)
@@ -179,7 +181,10 @@ void wt_tagged_hash(uint8_t out[32], const char *tag, const uint8_t *data, size_
 void wt_sha256(uint8_t out[32], const uint8_t *data, size_t data_len)
 {
     WT_ASSERT(out != NULL && (data != NULL || data_len == 0));
-    crypto_hash_sha256(out, data, data_len);
+    wt_sha256_ctx c;
+    wt_sha256_init(&c);
+    wt_sha256_update(&c, data, data_len);
+    wt_sha256_final(out, &c);
 }
 
 /* ---------------------------------------------------------- signatures */

@@ -139,7 +139,7 @@ void wt_tagged_hash(uint8_t out[32], const char *tag, const uint8_t *data, size_
 typedef struct {
     union {
         uint64_t align_;
-        uint8_t bytes_[128]; /* private: libsodium's SHA-256 state */
+        uint8_t bytes_[128]; /* private: the SHA-256 state (sha256.h) */
     } u_;
 } wt_tagged_hasher;
 
