@@ -229,9 +229,8 @@ static void flush_chunk(audit *a)
             /* every SETTLE equals its recomputation from the state before it */
             size_t leg = SIZE_MAX;
             wt_settlement *computed = NULL;
-            wt_err serr = wt_settle_verify(&field, &leg,
-                                           a->opts->on_settlement != NULL ? &computed : NULL,
-                                           a->state, &it->tx);
+            wt_err serr = wt_settle_verify(
+                &field, &leg, a->opts->on_settlement != NULL ? &computed : NULL, a->state, &it->tx);
             if (computed != NULL) {
                 a->opts->on_settlement(a->opts->settlement_arg, wt_state_params(a->state),
                                        computed);

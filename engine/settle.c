@@ -592,8 +592,7 @@ static wt_err build_book(job *j)
         b->owner = acct + 1;
         b->zone = o->zone;
         b->side = o->side == WT_TX_SIDE_BUY ? WT_SIDE_BUY : WT_SIDE_SELL;
-        j->meta[j->book_count++] =
-            (book_meta){SRC_EXPLICIT, acct, j->src_row[i]};
+        j->meta[j->book_count++] = (book_meta){SRC_EXPLICIT, acct, j->src_row[i]};
         j->out->explicit_orders++;
     }
     for (size_t i = 0; i < j->in.readings_count; i++) {

@@ -35,9 +35,9 @@ typedef struct {
     uint16_t zone;
     uint8_t gateway[32];
     /* caches, not state (the hash leaves them out): */
-    uint64_t readings_after;  /* 1 + the latest interval it was read for, 0 never */
-    uint32_t owner_account;   /* the owner's account record, UINT32_MAX until it has one */
-    uint32_t standing_hint;   /* where the owner's standing in the zone was last seen */
+    uint64_t readings_after; /* 1 + the latest interval it was read for, 0 never */
+    uint32_t owner_account;  /* the owner's account record, UINT32_MAX until it has one */
+    uint32_t standing_hint;  /* where the owner's standing in the zone was last seen */
 } meter_rec;
 
 typedef struct {
@@ -1166,8 +1166,8 @@ static wt_err settle_check_legs(wt_state *s, const char **field, const wt_tx_set
                 if (m->stamp != stamp) {
                     m->stamp = stamp;
                     m->side = nsides++;
-                    sides[m->side] = (settle_side){
-                        VEC_AT(s->accounts, account_rec, ai)->a.balance_micro, ai};
+                    sides[m->side] =
+                        (settle_side){VEC_AT(s->accounts, account_rec, ai)->a.balance_micro, ai};
                 }
                 ends[2 * l + k] = m->side;
             } else {

@@ -747,8 +747,8 @@ wt_err wt_book_clear(void *arena, size_t arena_len, wt_clearing *out, const wt_m
         seq_max = s > seq_max ? s : seq_max;
         /* rising: (seq, id) strictly ascending in array order, as a
          * settlement's metered orders come (one seq, in meter id order) */
-        if (i > 0 && (s < seq_prev || (s == seq_prev && id_cmp(orders, (uint32_t)i - 1,
-                                                               (uint32_t)i) >= 0)))
+        if (i > 0 &&
+            (s < seq_prev || (s == seq_prev && id_cmp(orders, (uint32_t)i - 1, (uint32_t)i) >= 0)))
             seq_rising = false;
         seq_prev = s;
         seqs[i] = s;

@@ -464,8 +464,8 @@ static void home_flows(run_ctx *r, home *h, flows *f, int64_t t_ms, double ghi, 
         h->load_noise = 1.0 + 0.9 * (h->load_noise - 1.0) + 0.25 * u;
         if (h->load_noise < 0.2)
             h->load_noise = 0.2;
-        double wh = h->load_wh_per_day * r->load_shape[h->g->kind] * 24.0 *
-                    ((double)dt / DAY_MS) * h->load_noise;
+        double wh = h->load_wh_per_day * r->load_shape[h->g->kind] * 24.0 * ((double)dt / DAY_MS) *
+                    h->load_noise;
         f->load = wt_sim_carry_mwh(&h->load_carry, wh);
         f->pv = wt_sim_carry_mwh(&h->pv_carry, wt_sim_pv_wh(h->pv_wp, ghi, sky * h->pv_factor, dt));
     }

@@ -44,8 +44,8 @@ static void compress_portable(uint32_t h[8], const uint8_t *blocks, size_t n)
         }
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
         for (int i = 0; i < 64; i++) {
-            uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] +
-                          w[i];
+            uint32_t t1 =
+                k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
             uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
             k = g;
             g = f;
@@ -79,10 +79,10 @@ __attribute__((target("sha,sse4.1"))) static void compress_shani(uint32_t h[8],
     const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
     __m128i dcba = _mm_loadu_si128((const __m128i *)(const void *)&h[0]); /* lanes a b c d */
     __m128i hgfe = _mm_loadu_si128((const __m128i *)(const void *)&h[4]); /* lanes e f g h */
-    __m128i badc = _mm_shuffle_epi32(dcba, 0xB1);                        /* b a d c */
-    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);                        /* h g f e */
-    __m128i abef = _mm_alignr_epi8(badc, efgh, 8);                       /* f e b a */
-    __m128i cdgh = _mm_blend_epi16(efgh, badc, 0xF0);                    /* h g d c */
+    __m128i badc = _mm_shuffle_epi32(dcba, 0xB1);                         /* b a d c */
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);                         /* h g f e */
+    __m128i abef = _mm_alignr_epi8(badc, efgh, 8);                        /* f e b a */
+    __m128i cdgh = _mm_blend_epi16(efgh, badc, 0xF0);                     /* h g d c */
     for (; n > 0; n--, blocks += 64) {
         __m128i abef_in = abef, cdgh_in = cdgh;
         __m128i w[4];
@@ -98,7 +98,8 @@ __attribute__((target("sha,sse4.1"))) static void compress_shani(uint32_t h[8],
                 t = _mm_add_epi32(t, _mm_alignr_epi8(m4, m8, 4));
                 *cur = _mm_sha256msg2_epu32(t, m4);
             }
-            __m128i wk = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)(const void *)&K[4 * g]));
+            __m128i wk =
+                _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)(const void *)&K[4 * g]));
             /* two rounds: the new ABEF lands in cdgh, and the old ABEF is
              * the new CDGH; two more put them back where they were */
             cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
@@ -108,10 +109,10 @@ __attribute__((target("sha,sse4.1"))) static void compress_shani(uint32_t h[8],
         abef = _mm_add_epi32(abef, abef_in);
         cdgh = _mm_add_epi32(cdgh, cdgh_in);
     }
-    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);   /* a b e f */
-    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);   /* g h c d */
-    dcba = _mm_blend_epi16(feba, dchg, 0xF0);       /* a b c d */
-    hgfe = _mm_alignr_epi8(dchg, feba, 8);          /* e f g h */
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B); /* a b e f */
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1); /* g h c d */
+    dcba = _mm_blend_epi16(feba, dchg, 0xF0);     /* a b c d */
+    hgfe = _mm_alignr_epi8(dchg, feba, 8);        /* e f g h */
     _mm_storeu_si128((__m128i *)(void *)&h[0], dcba);
     _mm_storeu_si128((__m128i *)(void *)&h[4], hgfe);
 }

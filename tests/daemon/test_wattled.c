@@ -969,7 +969,7 @@ static void test_settlement_end_to_end(void **state)
     snprintf(far, sizeof far, "%llu", (unsigned long long)n + 1000000);
     snprintf(out, sizeof out, "%s/settlements.csv", f->dir);
     char *one[] = {(char *)wattle_path, "settlements", "--db", db, "--from", nt, "--to", nt,
-                   "--quiet", (char *)NULL};
+                   "--quiet",           (char *)NULL};
     assert_int_equal(run_to_file(one, out), 0);
     char *text = read_all(out);
     assert_string_equal(text, csv.body);
@@ -982,8 +982,8 @@ static void test_settlement_end_to_end(void **state)
     assert_true(strncmp(text, "interval,account,zone,import_mwh", 32) == 0);
     assert_null(strstr(text + 1, "interval,account")); /* one header */
     free(text);
-    char *none[] = {(char *)wattle_path, "settlements", "--db", db, "--from", far, "--quiet",
-                    (char *)NULL};
+    char *none[] = {(char *)wattle_path, "settlements", "--db", db, "--from", far,
+                    "--quiet",           (char *)NULL};
     assert_int_equal(run_to_file(none, out), 0);
     text = read_all(out);
     assert_string_equal(text, WT_SETTLE_CSV_HEADER "\n");

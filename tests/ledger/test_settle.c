@@ -625,7 +625,8 @@ static void test_verify_catches_changes(void **state)
     /* not a SETTLE */
     wt_tx other;
     wt_tx_init(&other, WT_TX_TRANSFER);
-    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &other), WT_ERR_INVALID_ARGUMENT);
+    assert_int_equal(wt_settle_verify(&field, &leg, NULL, fx->state, &other),
+                     WT_ERR_INVALID_ARGUMENT);
     /* the clock is no input: later, the same settlement */
     fx->now_ms += 7 * FX_INTERVAL_MS;
     wt_settlement *same;
