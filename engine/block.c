@@ -65,32 +65,75 @@ void wt_block_hash(uint8_t out[32], const wt_block_header *header)
 
 /* ----------------------------------------------------------------- merkle */
 
-void wt_merkle_root(uint8_t out[32], uint8_t *scratch, const uint8_t (*txids)[32], size_t count)
+/* With the tags' midstates kept in the builder, a leaf costs one SHA-256
+ * compression and an inner node two, instead of three and four. */
+static void merkle_leaf(uint8_t out[32], const wt_merkle_builder *b, const uint8_t txid[32])
 {
-    if (count == 0) {
+    wt_tagged_hasher h = b->leaf_tag;
+    wt_tagged_hash_update(&h, txid, 32);
+    wt_tagged_hash_final(out, &h);
+}
+
+static void merkle_node(uint8_t out[32], const wt_merkle_builder *b, const uint8_t left[32],
+                        const uint8_t right[32])
+{
+    wt_tagged_hasher h = b->node_tag;
+    wt_tagged_hash_update(&h, left, 32);
+    wt_tagged_hash_update(&h, right, 32);
+    wt_tagged_hash_final(out, &h);
+}
+
+void wt_merkle_init(wt_merkle_builder *b)
+{
+    wt_tagged_hash_init(&b->leaf_tag, "wattle/merkle-leaf");
+    wt_tagged_hash_init(&b->node_tag, "wattle/merkle-node");
+    b->count = 0;
+}
+
+/* Leaves and inner nodes are hashed under different tags, so an inner node
+ * can never be passed off as a leaf (no second preimage across levels). A
+ * new leaf joins the complete subtrees of 1, 2, 4, ... leaves before it
+ * while the count's binary digits carry, as the level-by-level pairing
+ * would join them. */
+void wt_merkle_add(wt_merkle_builder *b, const uint8_t txid[32])
+{
+    WT_ASSERT(b->count < UINT64_MAX);
+    uint8_t h[32];
+    merkle_leaf(h, b, txid);
+    unsigned k = 0;
+    for (uint64_t c = b->count; c & 1; c >>= 1, k++)
+        merkle_node(h, b, b->subtree[k], h);
+    memcpy(b->subtree[k], h, 32);
+    b->count++;
+}
+
+/* An odd node is carried up as it is: the partial subtrees at the right
+ * edge (the count's low digits) are joined smallest first, each under the
+ * next larger one on its left. */
+void wt_merkle_final(uint8_t out[32], const wt_merkle_builder *b)
+{
+    if (b->count == 0) {
         memset(out, 0, 32);
         return;
     }
-    /* Leaves and inner nodes are hashed under different tags, so an inner
-     * node can never be passed off as a leaf (no second preimage across
-     * levels); an odd node is carried up as it is. */
+    unsigned k = 0;
+    while (((b->count >> k) & 1) == 0)
+        k++;
+    uint8_t acc[32];
+    memcpy(acc, b->subtree[k], 32);
+    for (k++; k < 64; k++)
+        if ((b->count >> k) & 1)
+            merkle_node(acc, b, b->subtree[k], acc);
+    memcpy(out, acc, 32);
+}
+
+void wt_merkle_root(uint8_t out[32], const uint8_t (*txids)[32], size_t count)
+{
+    wt_merkle_builder b;
+    wt_merkle_init(&b);
     for (size_t i = 0; i < count; i++)
-        wt_tagged_hash(scratch + 32 * i, "wattle/merkle-leaf", txids[i], 32);
-    size_t n = count;
-    while (n > 1) {
-        size_t up = 0;
-        for (size_t i = 0; i + 1 < n; i += 2, up++) {
-            uint8_t node[32];
-            wt_tagged_hash(node, "wattle/merkle-node", scratch + 32 * i, 64);
-            memcpy(scratch + 32 * up, node, 32);
-        }
-        if (n % 2 == 1) {
-            memmove(scratch + 32 * up, scratch + 32 * (n - 1), 32);
-            up++;
-        }
-        n = up;
-    }
-    memcpy(out, scratch, 32);
+        wt_merkle_add(&b, txids[i]);
+    wt_merkle_final(out, &b);
 }
 
 /* ------------------------------------------------------------ signatures */

@@ -199,8 +199,24 @@ bool wt_block_verify(const wt_ctx *ctx, const wt_block_header *header);
  * itself, so no two different lists share a root (Bitcoin's duplicated last
  * leaf allowed that: CVE-2012-2459), and the distinct leaf and node tags stop
  * an inner node from passing as a leaf. The root of no txids is 32 zero bytes.
- * scratch must hold count * 32 bytes. */
-void wt_merkle_root(uint8_t out[32], uint8_t *scratch, const uint8_t (*txids)[32], size_t count);
+ * Computed in one pass with O(log count) memory (the builder below). */
+void wt_merkle_root(uint8_t out[32], const uint8_t (*txids)[32], size_t count);
+
+/* The same root built as txids arrive (the open block's, so that sealing a
+ * block of n transactions costs O(log n) hashes, not n): the roots of the
+ * complete subtrees of 2^k leaves that the count's binary digits call for,
+ * which the level-by-level pairing above also forms, folded right to left at
+ * the end. A plain value: copy it to keep a state to go back to. */
+typedef struct {
+    uint8_t subtree[64][32]; /* subtree[k]: set when bit k of count is */
+    uint64_t count;
+    wt_tagged_hasher leaf_tag, node_tag; /* the tags' midstates */
+} wt_merkle_builder;
+
+void wt_merkle_init(wt_merkle_builder *b);
+void wt_merkle_add(wt_merkle_builder *b, const uint8_t txid[32]);
+/* The root of the txids added so far (b is unchanged). */
+void wt_merkle_final(uint8_t out[32], const wt_merkle_builder *b);
 
 /* The hash committed at height 0: tagged hash ("wattle/genesis") of the
  * canonical params encoding. */

@@ -34,8 +34,11 @@ typedef struct request {
     wt_submit_result *settle_result;
     wt_block_header *header;
     wt_err seal_err;
-    /* completion */
+    /* completion: the sequencer sets done and signals this request's own
+     * condition, so a commit wakes only the submitters it answered (one
+     * condition for all woke every waiting submitter at every commit) */
     bool done;
+    pthread_cond_t finished;
 } request;
 
 struct wt_node {
@@ -61,13 +64,13 @@ struct wt_node {
     uint64_t height;       /* of the open block: last sealed + 1 */
     uint8_t prev_hash[32]; /* hash of the last sealed block */
     int64_t prev_time_ms;
-    uint8_t (*open_txids)[32];
-    size_t open_count, open_cap;
+    wt_merkle_builder open_merkle; /* over its txids so far */
+    size_t open_count;
     uint64_t last_seq;
 
     /* the queue */
     pthread_mutex_t lock;
-    pthread_cond_t work, finished;
+    pthread_cond_t work;
     request *head, *tail;
     bool stopping;
     pthread_t sequencer;
@@ -95,18 +98,16 @@ const wt_chain_params *wt_node_params(const wt_node *node)
 
 /* ------------------------------------------------------------ open block */
 
-static wt_err open_block_push(wt_node *node, const uint8_t txid[32])
+static void open_block_push(wt_node *node, const uint8_t txid[32])
 {
-    if (node->open_count == node->open_cap) {
-        size_t cap = node->open_cap == 0 ? 1024 : node->open_cap * 2;
-        uint8_t(*bigger)[32] = realloc(node->open_txids, cap * 32);
-        if (bigger == NULL)
-            return WT_ERR_NO_MEMORY;
-        node->open_txids = bigger;
-        node->open_cap = cap;
-    }
-    memcpy(node->open_txids[node->open_count++], txid, 32);
-    return WT_OK;
+    wt_merkle_add(&node->open_merkle, txid);
+    node->open_count++;
+}
+
+static void open_block_reset(wt_node *node)
+{
+    wt_merkle_init(&node->open_merkle);
+    node->open_count = 0;
 }
 
 /* ---------------------------------------------------------------- genesis */
@@ -228,10 +229,8 @@ static bool replay_tx(void *arg, const wt_store_tx *stored)
     }
     if (settlement != NULL)
         node->on_settlement(node->settlement_arg, settlement);
-    if (stored->height > rc->last_block && open_block_push(node, stored->txid) != WT_OK) {
-        rc->err = WT_ERR_NO_MEMORY;
-        return false;
-    }
+    if (stored->height > rc->last_block)
+        open_block_push(node, stored->txid);
     rc->expected_seq++;
     rc->err = WT_OK;
     return true;
@@ -264,7 +263,7 @@ static wt_err replay(wt_node *node, bool rebuild)
 {
     wt_state_destroy(node->state);
     node->state = NULL;
-    node->open_count = 0;
+    open_block_reset(node);
     wt_err err = wt_state_create(&node->state, &node->params);
     if (err != WT_OK)
         return err;
@@ -371,7 +370,6 @@ static void commit_requests(wt_node *node, request *list, batch *b)
     pthread_rwlock_wrlock(&node->state_lock);
     int64_t now_ms = node_now(node);
     b->count = 0;
-    size_t open_before = node->open_count;
     uint64_t seq_before = node->last_seq;
     wt_err err = WT_OK;
     for (request *r = list; r != NULL; r = r->next) {
@@ -411,8 +409,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
             memcpy(st.txid, r->txids[i], 32);
             if (err == WT_OK)
                 err = batch_push(b, &st);
-            if (err == WT_OK)
-                err = open_block_push(node, st.txid);
+            open_block_push(node, st.txid);
             node->last_seq++;
             res->err = WT_OK;
             res->seq = st.seq;
@@ -446,9 +443,8 @@ static void commit_requests(wt_node *node, request *list, batch *b)
                     r->results[i].height = 0;
                     r->results[i].t_ms = 0;
                 }
-        node->open_count = open_before;
         node->last_seq = seq_before;
-        wt_err again = replay(node, false);
+        wt_err again = replay(node, false); /* the open block too, from the store */
         if (again != WT_OK)
             wt_log(WT_LOG_ERROR, "node", "rebuilding the state after a failed commit: %s",
                    wt_errname(again));
@@ -472,22 +468,14 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
     h.time_ms = now_ms > node->prev_time_ms ? now_ms : node->prev_time_ms; /* never backwards */
     h.interval = (uint64_t)(h.time_ms / node->params.interval_ms);
     h.tx_count = (uint32_t)node->open_count;
-    wt_err err = WT_OK;
-    uint8_t *scratch = malloc(node->open_count * 32 + 32);
-    if (scratch == NULL)
-        err = WT_ERR_NO_MEMORY;
-    if (err == WT_OK) {
-        wt_merkle_root(h.merkle_root, scratch, (const uint8_t(*)[32])node->open_txids,
-                       node->open_count);
-        free(scratch);
-        wt_state_hash(h.state_hash, node->state);
-        /* the operator as of now: a REGISTER may have moved the role */
-        memcpy(h.operator_key, wt_state_params(node->state)->operator_key, 32);
-        /* a key that no longer holds the role signs nothing */
-        err = memcmp(h.operator_key, node->operator_key.pubkey, 32) != 0
-                  ? WT_ERR_NOT_OPERATOR
-                  : wt_block_sign(node->ctx, &h, &node->operator_key);
-    }
+    wt_merkle_final(h.merkle_root, &node->open_merkle);
+    wt_state_hash(h.state_hash, node->state);
+    /* the operator as of now: a REGISTER may have moved the role */
+    memcpy(h.operator_key, wt_state_params(node->state)->operator_key, 32);
+    /* a key that no longer holds the role signs nothing */
+    wt_err err = memcmp(h.operator_key, node->operator_key.pubkey, 32) != 0
+                     ? WT_ERR_NOT_OPERATOR
+                     : wt_block_sign(node->ctx, &h, &node->operator_key);
     uint8_t bytes[WT_BLOCK_HEADER_BYTES], hash[32];
     if (err == WT_OK) {
         wt_block_header_encode(bytes, &h);
@@ -498,7 +486,7 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
         node->height++;
         memcpy(node->prev_hash, hash, 32);
         node->prev_time_ms = h.time_ms;
-        node->open_count = 0;
+        open_block_reset(node);
         *out = h;
     }
     pthread_rwlock_unlock(&node->state_lock);
@@ -602,9 +590,11 @@ static void *sequencer_main(void *arg)
             commit_requests(node, list, &b);
 
         pthread_mutex_lock(&node->lock);
-        for (request *r = list; r != NULL; r = r->next)
+        for (request *r = list, *next; r != NULL; r = next) {
+            next = r->next; /* r may be gone once signalled and the lock let go */
             r->done = true;
-        pthread_cond_broadcast(&node->finished);
+            pthread_cond_signal(&r->finished);
+        }
     }
     pthread_mutex_unlock(&node->lock);
     free(b.txs);
@@ -620,6 +610,8 @@ static wt_err enqueue_and_wait(wt_node *node, request *r)
         return WT_ERR_UNAVAILABLE;
     }
     r->next = NULL;
+    r->done = false;
+    pthread_cond_init(&r->finished, NULL);
     if (node->tail != NULL)
         node->tail->next = r;
     else
@@ -627,8 +619,9 @@ static wt_err enqueue_and_wait(wt_node *node, request *r)
     node->tail = r;
     pthread_cond_signal(&node->work);
     while (!r->done)
-        pthread_cond_wait(&node->finished, &node->lock);
+        pthread_cond_wait(&r->finished, &node->lock);
     pthread_mutex_unlock(&node->lock);
+    pthread_cond_destroy(&r->finished);
     return WT_OK;
 }
 
@@ -842,6 +835,7 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     wt_node *node = calloc(1, sizeof *node);
     if (node == NULL)
         return WT_ERR_NO_MEMORY;
+    open_block_reset(node);
     node->ctx = ctx;
     node->clock = opts->clock != NULL ? opts->clock : real_clock;
     node->clock_arg = opts->clock_arg;
@@ -856,7 +850,6 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     }
     pthread_mutex_init(&node->lock, NULL);
     pthread_cond_init(&node->work, NULL);
-    pthread_cond_init(&node->finished, NULL);
     pthread_rwlock_init(&node->state_lock, NULL);
 
     wt_store_opts sopts = {.cache_kib = opts->store_cache_kib};
@@ -907,10 +900,8 @@ void wt_node_close(wt_node *node)
     wt_store_close(node->store);
     wt_state_destroy(node->state);
     wt_seckey_wipe(&node->operator_key);
-    free(node->open_txids);
     free(node->db_path);
     pthread_rwlock_destroy(&node->state_lock);
-    pthread_cond_destroy(&node->finished);
     pthread_cond_destroy(&node->work);
     pthread_mutex_destroy(&node->lock);
     free(node);

@@ -260,6 +260,8 @@ void wt_nng_idle_stop(wt_nng_idle *idle);
 void wt_nng_idle_free(wt_nng_idle *idle); /* NULL is allowed */
 /* Publish "<topic>\n<json>" (no-op without a PUB socket). */
 void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body);
+/* Whether any subscriber is connected to PUB (events are built only then). */
+bool wt_nng_has_subscribers(wt_daemon *d);
 
 /* ------------------------------------------------------------ HTTP input */
 

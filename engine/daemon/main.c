@@ -100,7 +100,8 @@ static json_t *hex_json(const uint8_t *data, size_t len)
     return json_string(hex);
 }
 
-/* acct/<address> for the sender and the receiver of a committed tx. */
+/* Index a committed tx under its accounts, then (when anyone subscribes)
+ * publish acct/<address> for its sender and its receiver. */
 static void publish_accounts(wt_daemon *d, const uint8_t *raw, size_t raw_len,
                              const wt_submit_result *r)
 {
@@ -111,6 +112,8 @@ static void publish_accounts(wt_daemon *d, const uint8_t *raw, size_t raw_len,
     const uint8_t *to = NULL;
     int64_t amount = 0;
     wt_acct_index_add_tx(d->accounts, &tx, r->seq, r->t_ms);
+    if (!wt_nng_has_subscribers(d))
+        return;
     const wt_memo *memo = NULL;
     if (tx.type == WT_TX_TRANSFER) {
         to = tx.body.transfer.to;

@@ -16,7 +16,10 @@ struct wt_nng_server {
     wt_daemon *d;
     nng_socket rep, pub;
     bool rep_open, pub_open;
-    pthread_mutex_t pub_lock;
+    pthread_mutex_t pub_lock;     /* guards pub_aio */
+    nng_aio *pub_aio;             /* one send at a time: allocating an aio per event cost a
+                                     getrandom(2) each */
+    _Atomic uint32_t subscribers; /* PUB connections now open */
     pthread_t *threads;
     uint32_t threads_count;
     wt_nng_idle *idle;     /* closes connections that send no complete request */
@@ -150,6 +153,16 @@ out:
     return NULL;
 }
 
+static void on_pub_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+    (void)pipe;
+    struct wt_nng_server *s = arg;
+    if (ev == NNG_PIPE_EV_ADD_POST)
+        atomic_fetch_add(&s->subscribers, 1);
+    else if (ev == NNG_PIPE_EV_REM_POST)
+        atomic_fetch_sub(&s->subscribers, 1);
+}
+
 wt_err wt_nng_start(wt_daemon *d)
 {
     struct wt_nng_server *s = calloc(1, sizeof *s);
@@ -166,6 +179,12 @@ wt_err wt_nng_start(wt_daemon *d)
          * per second (a shop terminal then waits for its poll). nng's maximum. */
         rv = nng_socket_set_int(s->pub, NNG_OPT_SENDBUF, 8192);
     }
+    if (rv == 0)
+        rv = nng_aio_alloc(&s->pub_aio, NULL, NULL);
+    if (rv == 0)
+        rv = nng_pipe_notify(s->pub, NNG_PIPE_EV_ADD_POST, on_pub_pipe, s);
+    if (rv == 0)
+        rv = nng_pipe_notify(s->pub, NNG_PIPE_EV_REM_POST, on_pub_pipe, s);
     if (rv == 0) {
         rv = nng_listen(s->pub, d->cfg.pub_url, NULL, 0);
         if (rv != 0)
@@ -225,6 +244,8 @@ void wt_nng_close(wt_daemon *d)
     wt_nng_stop_rep(d);
     if (s->pub_open)
         nng_close(s->pub);
+    if (s->pub_aio != NULL)
+        nng_aio_free(s->pub_aio);
     pthread_mutex_destroy(&s->pub_lock);
     wt_nng_idle_free(s->idle);
     free(s->threads);
@@ -232,24 +253,36 @@ void wt_nng_close(wt_daemon *d)
     d->nng = NULL;
 }
 
+bool wt_nng_has_subscribers(wt_daemon *d)
+{
+    struct wt_nng_server *s = d->nng;
+    return s != NULL && s->pub_open && atomic_load(&s->subscribers) > 0;
+}
+
 void wt_nng_publish(wt_daemon *d, const char *topic, json_t *body)
 {
     struct wt_nng_server *s = d->nng;
-    if (s == NULL || !s->pub_open)
-        return;
+    if (!wt_nng_has_subscribers(d))
+        return; /* nobody would get it */
     char *text = json_dumps(body, JSON_COMPACT);
     if (text == NULL)
         return;
     size_t tl = strlen(topic), bl = strlen(text);
     nng_msg *msg;
-    if (nng_msg_alloc(&msg, 0) == 0) {
-        if (nng_msg_append(msg, topic, tl) == 0 && nng_msg_append(msg, "\n", 1) == 0 &&
-            nng_msg_append(msg, text, bl) == 0) {
-            if (nng_sendmsg(s->pub, msg, NNG_FLAG_NONBLOCK) != 0)
-                nng_msg_free(msg);
-        } else {
+    if (nng_msg_alloc(&msg, tl + 1 + bl) == 0) {
+        uint8_t *out = nng_msg_body(msg);
+        memcpy(out, topic, tl);
+        out[tl] = '\n';
+        memcpy(out + tl + 1, text, bl);
+        /* PUB never waits for a subscriber: it queues or drops, so the send
+         * completes at once */
+        pthread_mutex_lock(&s->pub_lock);
+        nng_aio_set_msg(s->pub_aio, msg);
+        nng_send_aio(s->pub, s->pub_aio);
+        nng_aio_wait(s->pub_aio);
+        if (nng_aio_result(s->pub_aio) != 0)
             nng_msg_free(msg);
-        }
+        pthread_mutex_unlock(&s->pub_lock);
     }
     free(text);
 }

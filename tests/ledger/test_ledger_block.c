@@ -2,6 +2,8 @@
  * signature, tampering) and the chain parameters' codec and validation. */
 #include "ledger_fixture.h"
 
+#include <stdlib.h>
+
 static void leaf(uint8_t out[32], const uint8_t txid[32])
 {
     wt_tagged_hash(out, "wattle/merkle-leaf", txid, 32);
@@ -18,39 +20,103 @@ static void node(uint8_t out[32], const uint8_t l[32], const uint8_t r[32])
 static void test_merkle_shapes(void **state)
 {
     (void)state;
-    uint8_t ids[5][32], scratch[5 * 32], root[32], want[32], l[5][32], n01[32], n23[32], up[32];
+    uint8_t ids[5][32], root[32], want[32], l[5][32], n01[32], n23[32], up[32];
     for (int i = 0; i < 5; i++) {
         memset(ids[i], i + 1, 32);
         leaf(l[i], ids[i]);
     }
-    wt_merkle_root(root, scratch, ids, 0);
+    wt_merkle_root(root, ids, 0);
     uint8_t zero[32] = {0};
     assert_memory_equal(root, zero, 32);
-    wt_merkle_root(root, scratch, ids, 1);
+    wt_merkle_root(root, ids, 1);
     assert_memory_equal(root, l[0], 32);
     /* three: the odd third leaf is carried up, not paired with itself */
-    wt_merkle_root(root, scratch, ids, 3);
+    wt_merkle_root(root, ids, 3);
     node(n01, l[0], l[1]);
     node(want, n01, l[2]);
     assert_memory_equal(root, want, 32);
     /* five: ((01)(23))(4) */
-    wt_merkle_root(root, scratch, ids, 5);
+    wt_merkle_root(root, ids, 5);
     node(n23, l[2], l[3]);
     node(up, n01, n23);
     node(want, up, l[4]);
     assert_memory_equal(root, want, 32);
 }
 
+/* The definition, level by level (pairs hashed, an odd node carried up),
+ * written out here independently of the library's one-pass builder. */
+static void reference_root(uint8_t out[32], const uint8_t (*ids)[32], size_t count)
+{
+    if (count == 0) {
+        memset(out, 0, 32);
+        return;
+    }
+    uint8_t(*level)[32] = malloc(count * 32);
+    assert_non_null(level);
+    for (size_t i = 0; i < count; i++)
+        leaf(level[i], ids[i]);
+    size_t n = count;
+    while (n > 1) {
+        size_t up = 0;
+        for (size_t i = 0; i + 1 < n; i += 2)
+            node(level[up++], level[i], level[i + 1]);
+        if (n % 2 == 1)
+            memmove(level[up++], level[n - 1], 32);
+        n = up;
+    }
+    memcpy(out, level[0], 32);
+    free(level);
+}
+
+static void test_merkle_builder_matches_levels(void **state)
+{
+    (void)state;
+    enum { MAX = 1100 };
+    uint8_t(*ids)[32] = malloc(MAX * 32);
+    assert_non_null(ids);
+    wt_test_rng rng;
+    wt_test_rng_init(&rng, wt_test_seed(0x3e41));
+    for (size_t i = 0; i < MAX; i++)
+        for (size_t k = 0; k < 32; k += 8) {
+            uint64_t v = wt_test_rng_next(&rng);
+            memcpy(ids[i] + k, &v, 8);
+        }
+    /* every count up to MAX, one txid at a time, and each count at once;
+     * a copy of a builder goes on from where the original was */
+    wt_merkle_builder b, saved;
+    wt_merkle_init(&b);
+    for (size_t n = 0; n <= MAX; n++) {
+        uint8_t want[32], got[32], once[32];
+        reference_root(want, (const uint8_t(*)[32])ids, n);
+        wt_merkle_final(got, &b);
+        assert_memory_equal(got, want, 32);
+        if (n % 97 == 0 || n < 40) {
+            wt_merkle_root(once, (const uint8_t(*)[32])ids, n);
+            assert_memory_equal(once, want, 32);
+        }
+        if (n == 500)
+            saved = b;
+        if (n < MAX)
+            wt_merkle_add(&b, ids[n]);
+    }
+    wt_merkle_add(&saved, ids[500]);
+    uint8_t a[32], want[32];
+    wt_merkle_final(a, &saved);
+    reference_root(want, (const uint8_t(*)[32])ids, 501);
+    assert_memory_equal(a, want, 32);
+    free(ids);
+}
+
 static void test_merkle_no_duplicate_ambiguity(void **state)
 {
     (void)state;
     /* [a,b,c] and [a,b,c,c] must differ (Bitcoin's CVE-2012-2459 shape) */
-    uint8_t ids[4][32], scratch[4 * 32], r3[32], r4[32];
+    uint8_t ids[4][32], r3[32], r4[32];
     for (int i = 0; i < 3; i++)
         memset(ids[i], 0x10 + i, 32);
     memcpy(ids[3], ids[2], 32);
-    wt_merkle_root(r3, scratch, ids, 3);
-    wt_merkle_root(r4, scratch, ids, 4);
+    wt_merkle_root(r3, ids, 3);
+    wt_merkle_root(r4, ids, 4);
     assert_memory_not_equal(r3, r4, 32);
     /* reordering changes the root */
     uint8_t swapped[3][32];
@@ -58,7 +124,7 @@ static void test_merkle_no_duplicate_ambiguity(void **state)
     memcpy(swapped[1], ids[0], 32);
     memcpy(swapped[2], ids[2], 32);
     uint8_t rs[32];
-    wt_merkle_root(rs, scratch, swapped, 3);
+    wt_merkle_root(rs, swapped, 3);
     assert_memory_not_equal(r3, rs, 32);
     /* an inner node presented as a leaf list gives another root */
     uint8_t la[32], lb[32], inner[2][32];
@@ -67,7 +133,7 @@ static void test_merkle_no_duplicate_ambiguity(void **state)
     node(inner[0], la, lb);
     memcpy(inner[1], ids[2], 32);
     uint8_t ri[32];
-    wt_merkle_root(ri, scratch, inner, 2);
+    wt_merkle_root(ri, inner, 2);
     assert_memory_not_equal(r3, ri, 32);
 }
 
@@ -181,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merkle_shapes),
         cmocka_unit_test(test_merkle_no_duplicate_ambiguity),
+        cmocka_unit_test(test_merkle_builder_matches_levels),
         cmocka_unit_test(test_block_header_roundtrip_sign_tamper),
         cmocka_unit_test(test_params_codec_and_validation),
     };
