@@ -64,8 +64,7 @@ struct wt_node {
     uint64_t height;       /* of the open block: last sealed + 1 */
     uint8_t prev_hash[32]; /* hash of the last sealed block */
     int64_t prev_time_ms;
-    wt_merkle_builder open_merkle; /* over its txids so far */
-    size_t open_count;
+    wt_merkle_builder open_merkle; /* over its txids so far (and their count) */
     uint64_t last_seq;
 
     /* the queue */
@@ -94,20 +93,6 @@ static int64_t node_now(const wt_node *node)
 const wt_chain_params *wt_node_params(const wt_node *node)
 {
     return &node->params;
-}
-
-/* ------------------------------------------------------------ open block */
-
-static void open_block_push(wt_node *node, const uint8_t txid[32])
-{
-    wt_merkle_add(&node->open_merkle, txid);
-    node->open_count++;
-}
-
-static void open_block_reset(wt_node *node)
-{
-    wt_merkle_init(&node->open_merkle);
-    node->open_count = 0;
 }
 
 /* ---------------------------------------------------------------- genesis */
@@ -230,7 +215,7 @@ static bool replay_tx(void *arg, const wt_store_tx *stored)
     if (settlement != NULL)
         node->on_settlement(node->settlement_arg, settlement);
     if (stored->height > rc->last_block)
-        open_block_push(node, stored->txid);
+        wt_merkle_add(&node->open_merkle, stored->txid);
     rc->expected_seq++;
     rc->err = WT_OK;
     return true;
@@ -263,7 +248,7 @@ static wt_err replay(wt_node *node, bool rebuild)
 {
     wt_state_destroy(node->state);
     node->state = NULL;
-    open_block_reset(node);
+    wt_merkle_init(&node->open_merkle);
     wt_err err = wt_state_create(&node->state, &node->params);
     if (err != WT_OK)
         return err;
@@ -409,7 +394,7 @@ static void commit_requests(wt_node *node, request *list, batch *b)
             memcpy(st.txid, r->txids[i], 32);
             if (err == WT_OK)
                 err = batch_push(b, &st);
-            open_block_push(node, st.txid);
+            wt_merkle_add(&node->open_merkle, st.txid);
             node->last_seq++;
             res->err = WT_OK;
             res->seq = st.seq;
@@ -467,7 +452,7 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
     int64_t now_ms = at_ms > 0 ? at_ms : node_now(node);
     h.time_ms = now_ms > node->prev_time_ms ? now_ms : node->prev_time_ms; /* never backwards */
     h.interval = (uint64_t)(h.time_ms / node->params.interval_ms);
-    h.tx_count = (uint32_t)node->open_count;
+    h.tx_count = (uint32_t)node->open_merkle.count;
     wt_merkle_final(h.merkle_root, &node->open_merkle);
     wt_state_hash(h.state_hash, node->state);
     /* the operator as of now: a REGISTER may have moved the role */
@@ -486,7 +471,7 @@ static wt_err seal_block(wt_node *node, wt_block_header *out, int64_t at_ms)
         node->height++;
         memcpy(node->prev_hash, hash, 32);
         node->prev_time_ms = h.time_ms;
-        open_block_reset(node);
+        wt_merkle_init(&node->open_merkle);
         *out = h;
     }
     pthread_rwlock_unlock(&node->state_lock);
@@ -835,7 +820,7 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     wt_node *node = calloc(1, sizeof *node);
     if (node == NULL)
         return WT_ERR_NO_MEMORY;
-    open_block_reset(node);
+    wt_merkle_init(&node->open_merkle);
     node->ctx = ctx;
     node->clock = opts->clock != NULL ? opts->clock : real_clock;
     node->clock_arg = opts->clock_arg;
