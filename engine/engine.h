@@ -106,6 +106,22 @@ typedef struct {
 wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
                       const size_t *raw_lens, size_t count);
 
+/* Told that a submission is finished (see wt_node_submit_async). */
+typedef void (*wt_node_done_fn)(void *arg);
+
+/* wt_node_submit without the wait: decodes and verifies on the calling
+ * thread, queues for the sequencer and returns. Once every results[i] is
+ * final (durable or rejected) the sequencer calls done(done_arg) on its own
+ * thread, so done must be quick and must not call into the node; raws,
+ * raw_lens and results stay the caller's and must live until then. With
+ * count 0, done is called before it returns. Returns WT_OK (done will be
+ * called once), or WT_ERR_NO_MEMORY / WT_ERR_UNAVAILABLE (closing), when done
+ * is not called and nothing was applied. A server answers many clients from
+ * a few threads this way: none of them sleeps through a group commit. */
+wt_err wt_node_submit_async(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
+                            const size_t *raw_lens, size_t count, wt_node_done_fn done,
+                            void *done_arg);
+
 /* Seal the open block (see the top comment); *header receives it. Needs the
  * operator key. */
 wt_err wt_node_seal(wt_node *node, wt_block_header *header);

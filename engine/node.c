@@ -34,11 +34,13 @@ typedef struct request {
     wt_submit_result *settle_result;
     wt_block_header *header;
     wt_err seal_err;
-    /* completion: the sequencer sets done and signals this request's own
-     * condition, so a commit wakes only the submitters it answered (one
-     * condition for all woke every waiting submitter at every commit) */
-    bool done;
-    pthread_cond_t finished;
+    /* completion: the sequencer calls done(done_arg) once the request is
+     * handled, outside the queue's lock; a submission's request is the
+     * node's (one allocation with its arrays: `owned`), freed just before */
+    wt_node_done_fn done;
+    void *done_arg;
+    bool owned;
+    bool *taken; /* an owned submission's per-sender slots */
 } request;
 
 struct wt_node {
@@ -539,6 +541,19 @@ static wt_err settle_run(wt_node *node, request *r, batch *b)
     return err;
 }
 
+/* The sequencer is done with r: tell its submitter. An owned submission
+ * gives its per-sender slots back and is freed first. */
+static void request_finish(wt_node *node, request *r)
+{
+    wt_node_done_fn done = r->done;
+    void *arg = r->done_arg;
+    if (r->owned) {
+        wt_inflight_give(node->inflight, r->taken, r->txs, r->count);
+        free(r);
+    }
+    done(arg);
+}
+
 static void *sequencer_main(void *arg)
 {
     wt_node *node = arg;
@@ -574,20 +589,20 @@ static void *sequencer_main(void *arg)
         else
             commit_requests(node, list, &b);
 
-        pthread_mutex_lock(&node->lock);
         for (request *r = list, *next; r != NULL; r = next) {
-            next = r->next; /* r may be gone once signalled and the lock let go */
-            r->done = true;
-            pthread_cond_signal(&r->finished);
+            next = r->next; /* r is gone once its submitter hears */
+            request_finish(node, r);
         }
+        pthread_mutex_lock(&node->lock);
     }
     pthread_mutex_unlock(&node->lock);
     free(b.txs);
     return NULL;
 }
 
-/* Queue r and wait until the sequencer has handled it. */
-static wt_err enqueue_and_wait(wt_node *node, request *r)
+/* Queue r for the sequencer; WT_ERR_UNAVAILABLE when the node is closing
+ * (then r is not queued and its done is not called). */
+static wt_err enqueue(wt_node *node, request *r)
 {
     pthread_mutex_lock(&node->lock);
     if (node->stopping) {
@@ -595,19 +610,63 @@ static wt_err enqueue_and_wait(wt_node *node, request *r)
         return WT_ERR_UNAVAILABLE;
     }
     r->next = NULL;
-    r->done = false;
-    pthread_cond_init(&r->finished, NULL);
     if (node->tail != NULL)
         node->tail->next = r;
     else
         node->head = r;
     node->tail = r;
     pthread_cond_signal(&node->work);
-    while (!r->done)
-        pthread_cond_wait(&r->finished, &node->lock);
     pthread_mutex_unlock(&node->lock);
-    pthread_cond_destroy(&r->finished);
     return WT_OK;
+}
+
+/* A caller waiting for one request: its own condition, so a commit wakes
+ * only the submitters it answered. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+    bool done;
+} waiter;
+
+static void waiter_init(waiter *w)
+{
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->finished, NULL);
+    w->done = false;
+}
+
+static void waiter_wake(void *arg)
+{
+    waiter *w = arg;
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->finished);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Wait until woken (at once when done is already set), then release w. */
+static void waiter_wait(waiter *w)
+{
+    pthread_mutex_lock(&w->lock);
+    while (!w->done)
+        pthread_cond_wait(&w->finished, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    pthread_cond_destroy(&w->finished);
+    pthread_mutex_destroy(&w->lock);
+}
+
+/* Queue r and wait until the sequencer has handled it. */
+static wt_err enqueue_and_wait(wt_node *node, request *r)
+{
+    waiter w;
+    waiter_init(&w);
+    r->done = waiter_wake;
+    r->done_arg = &w;
+    wt_err err = enqueue(node, r);
+    if (err != WT_OK)
+        w.done = true; /* nothing to wait for */
+    waiter_wait(&w);
+    return err;
 }
 
 /* ------------------------------------------------------------- submission */
@@ -649,45 +708,71 @@ static void prepare_and_verify(void *arg, size_t i)
     r->ready[i] = true;
 }
 
-wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
-                      const size_t *raw_lens, size_t count)
+wt_err wt_node_submit_async(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
+                            const size_t *raw_lens, size_t count, wt_node_done_fn done,
+                            void *done_arg)
 {
-    if (count == 0)
+    if (count == 0) {
+        done(done_arg);
         return WT_OK;
-    request r;
-    memset(&r, 0, sizeof r);
-    r.count = count;
-    r.raws = raws;
-    r.raw_lens = raw_lens;
-    r.results = results;
-    r.txs = malloc(count * sizeof *r.txs);
-    r.txids = malloc(count * 32);
-    r.ready = malloc(count * sizeof *r.ready);
-    bool *taken = malloc(count * sizeof *taken);
-    wt_err err = WT_ERR_NO_MEMORY;
-    if (r.txs == NULL || r.txids == NULL || r.ready == NULL || taken == NULL)
-        goto out;
-    prepare_ctx pc = {.r = &r, .ctx = node->ctx};
+    }
+    if (count > SIZE_MAX / 2 / (sizeof(wt_tx) + 32 + 2 * sizeof(bool)))
+        return WT_ERR_NO_MEMORY;
+    /* the request and its arrays in one allocation, freed by the sequencer */
+    size_t txs_at = (sizeof(request) + _Alignof(wt_tx) - 1) / _Alignof(wt_tx) * _Alignof(wt_tx);
+    size_t txids_at = txs_at + count * sizeof(wt_tx);
+    size_t ready_at = txids_at + count * 32;
+    size_t taken_at = ready_at + count * sizeof(bool);
+    size_t size = taken_at + count * sizeof(bool);
+    unsigned char *mem = malloc(size);
+    if (mem == NULL)
+        return WT_ERR_NO_MEMORY;
+    request *r = (request *)(void *)mem;
+    memset(r, 0, sizeof *r);
+    r->count = count;
+    r->raws = raws;
+    r->raw_lens = raw_lens;
+    r->results = results;
+    r->txs = (wt_tx *)(void *)(mem + txs_at);
+    r->txids = (uint8_t(*)[32])(void *)(mem + txids_at);
+    r->ready = (bool *)(void *)(mem + ready_at);
+    r->taken = (bool *)(void *)(mem + taken_at);
+    r->owned = true;
+    r->done = done;
+    r->done_arg = done_arg;
+    prepare_ctx pc = {.r = r, .ctx = node->ctx};
     wt_pool_run(node->pool, prepare_and_verify, &pc, count);
     /* The per-sender ceiling, on signed transactions only: a forger cannot
      * spend someone else's slots. Past it, refused now, nothing applied. */
-    err = wt_inflight_take(node->inflight, taken, r.ready, r.txs, count);
-    if (err != WT_OK)
-        goto out;
+    wt_err err = wt_inflight_take(node->inflight, r->taken, r->ready, r->txs, count);
+    if (err != WT_OK) {
+        free(mem);
+        return err;
+    }
     for (size_t i = 0; i < count; i++) {
-        if (r.ready[i] && !taken[i]) {
-            r.ready[i] = false;
+        if (r->ready[i] && !r->taken[i]) {
+            r->ready[i] = false;
             results[i].err = WT_ERR_RATE_LIMITED;
             results[i].field = "sender";
         }
     }
-    err = enqueue_and_wait(node, &r);
-    wt_inflight_give(node->inflight, taken, r.txs, count);
-out:
-    free(taken);
-    free(r.txs);
-    free(r.txids);
-    free(r.ready);
+    err = enqueue(node, r);
+    if (err != WT_OK) {
+        wt_inflight_give(node->inflight, r->taken, r->txs, count);
+        free(mem);
+    }
+    return err;
+}
+
+wt_err wt_node_submit(wt_node *node, wt_submit_result *results, const uint8_t *const *raws,
+                      const size_t *raw_lens, size_t count)
+{
+    waiter w;
+    waiter_init(&w);
+    wt_err err = wt_node_submit_async(node, results, raws, raw_lens, count, waiter_wake, &w);
+    if (err != WT_OK)
+        w.done = true; /* nothing to wait for */
+    waiter_wait(&w);
     return err;
 }
 
@@ -837,7 +922,7 @@ wt_err wt_node_open(wt_node **out, const wt_ctx *ctx, const wt_node_opts *opts)
     pthread_cond_init(&node->work, NULL);
     pthread_rwlock_init(&node->state_lock, NULL);
 
-    wt_store_opts sopts = {.cache_kib = opts->store_cache_kib};
+    wt_store_opts sopts = {.cache_kib = opts->store_cache_kib, .background_checkpoint = true};
     wt_err err = node->db_path == NULL ? WT_ERR_NO_MEMORY
                                        : wt_store_open(&node->store, opts->db_path, &sopts);
     bool is_new = false;

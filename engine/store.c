@@ -6,7 +6,9 @@
  */
 #include "store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,21 @@ typedef struct {
     uint64_t synced_seq; /* every stored seq up to this one is in the map */
 } txid_map;
 
+/* The background checkpointer (wt_store_opts.background_checkpoint). */
+typedef struct {
+    sqlite3 *db; /* its own connection to the same file */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool due, stopping;                  /* under lock */
+    _Atomic uint64_t runs;               /* checkpoints run by the thread */
+    _Atomic uint64_t finished_by_writer; /* and finished by the writer (wal_committed) */
+} checkpointer;
+
 struct wt_store {
     sqlite3 *db;
+    checkpointer *ckpt; /* NULL: SQLite checkpoints inside the commit */
     bool read_only;
     bool iterating; /* an iterator's visit is running */
     sqlite3_stmt *st[ST_COUNT_];
@@ -512,13 +527,119 @@ static wt_err store_prepare(wt_store *s)
     return WT_OK;
 }
 
+/* ---------------------------------------------------------- checkpoints */
+
+/* SQLite's WAL hook, after every commit of the writer. (Installing it
+ * replaces SQLite's auto-checkpoint, which is this same hook checkpointing
+ * all of the log in place.) From WT_STORE_CHECKPOINT_FRAMES the checkpointer
+ * copies the log into the database beside the writer. But the log restarts
+ * from its beginning only at a commit that finds all of it copied, and a
+ * busy writer always adds frames while a checkpoint runs; so at twice that
+ * the writer copies the few frames left itself, and the next commit
+ * restarts the log. That stalls one commit for a fraction of what a whole
+ * checkpoint took. */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    checkpointer *c = arg;
+    if (frames >= 2 * WT_STORE_CHECKPOINT_FRAMES) {
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc == SQLITE_OK)
+            atomic_fetch_add(&c->finished_by_writer, 1);
+    } else if (frames >= WT_STORE_CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&c->lock);
+        c->due = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    checkpointer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->due && !c->stopping)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stopping)
+            break;
+        c->due = false;
+        pthread_mutex_unlock(&c->lock);
+        /* PASSIVE: copies what no reader still needs, never waits for the
+         * writer; what it leaves is taken the next time */
+        int log_frames = 0, done_frames = 0;
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                           &done_frames);
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+            wt_log(WT_LOG_WARN, "store", "background checkpoint: %s", sqlite3_errmsg(c->db));
+        atomic_fetch_add(&c->runs, 1);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static void checkpointer_stop(wt_store *s)
+{
+    checkpointer *c = s->ckpt;
+    if (c == NULL)
+        return;
+    sqlite3_wal_hook(s->db, NULL, NULL);
+    if (c->started) {
+        pthread_mutex_lock(&c->lock);
+        c->stopping = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+    }
+    sqlite3_close_v2(c->db);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    s->ckpt = NULL;
+}
+
+static wt_err checkpointer_start(wt_store *s, const char *path, const wt_store_opts *o)
+{
+    checkpointer *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return WT_ERR_NO_MEMORY;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    s->ckpt = c;
+    int rc =
+        sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, o->vfs_name);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(c->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms
+                                                                : WT_STORE_BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK) {
+        snprintf(s->last_error, sizeof s->last_error, "checkpointer: %s (sqlite %d)",
+                 c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);
+        checkpointer_stop(s);
+        return map_rc(rc);
+    }
+    if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {
+        checkpointer_stop(s);
+        return WT_ERR_NO_MEMORY;
+    }
+    c->started = true;
+    sqlite3_wal_hook(s->db, wal_committed, c);
+    return WT_OK;
+}
+
+uint64_t wt_store_checkpoints(const wt_store *store)
+{
+    WT_ASSERT(store != NULL);
+    return store->ckpt != NULL ? atomic_load(&store->ckpt->runs) : 0;
+}
+
 wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *opts)
 {
     WT_ASSERT(store != NULL);
     WT_ASSERT(path != NULL);
     *store = NULL;
     wt_store_opts o = opts != NULL ? *opts : (wt_store_opts){0};
-    if (o.cache_kib < 0 || o.busy_timeout_ms < 0 ||
+    if (o.cache_kib < 0 || o.busy_timeout_ms < 0 || (o.read_only && o.background_checkpoint) ||
         (o.vfs_name != NULL && sqlite3_vfs_find(o.vfs_name) == NULL))
         return WT_ERR_INVALID_ARGUMENT;
 
@@ -545,6 +666,8 @@ wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *op
             s->txids.key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s ^ (uint64_t)getpid();
         if (err == WT_OK && !o.read_only)
             err = txid_map_sync(s); /* a reader loads it on its first txid lookup */
+        if (err == WT_OK && !o.read_only && o.background_checkpoint)
+            err = checkpointer_start(s, path, &o);
     }
     if (err != WT_OK) {
         if (s->last_error[0] != '\0')
@@ -560,6 +683,7 @@ void wt_store_close(wt_store *store)
 {
     if (store == NULL)
         return;
+    checkpointer_stop(store);
     for (int i = 0; i < ST_COUNT_; i++)
         sqlite3_finalize(store->st[i]);
     sqlite3_close_v2(store->db);

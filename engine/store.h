@@ -107,7 +107,18 @@ typedef struct {
     int32_t busy_timeout_ms; /* wait for a lock this long; 0 means the default */
     const char *vfs_name;    /* an SQLite VFS by name; NULL for the default
                                 (tests register a fault-injecting one) */
+    /* Checkpoint the write-ahead log on a thread of the store's own (with
+     * its own connection) instead of inside the commit that crosses
+     * WT_STORE_CHECKPOINT_FRAMES: that commit copied the log's pages into
+     * the database and fsynced it, stalling every submission queued behind
+     * it for milliseconds. Commits go on appending to the log meanwhile; the
+     * log restarts from its beginning at the first commit after a complete
+     * checkpoint. Read-write stores only (the node's). */
+    bool background_checkpoint;
 } wt_store_opts;
+
+/* Log frames (pages) after which a checkpoint is due: SQLite's default. */
+#define WT_STORE_CHECKPOINT_FRAMES 1000
 
 /*
  * Open the store at path (NULL opts: defaults, read-write). Read-write
@@ -121,8 +132,11 @@ typedef struct {
  * On success *store is the caller's, to release with wt_store_close.
  */
 wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *opts);
-/* Finalize and close; NULL is allowed. */
+/* Finalize and close (a background checkpointer is stopped first); NULL is
+ * allowed. */
 void wt_store_close(wt_store *store);
+/* Background checkpoints run so far (0 without background_checkpoint). */
+uint64_t wt_store_checkpoints(const wt_store *store);
 /* The last SQLite error message seen by this store ("" if none). Static
  * storage until the next call on store. */
 const char *wt_store_last_error(const wt_store *store);

@@ -87,6 +87,17 @@ wt_err wt_wire_request_decode(const uint8_t **txs, size_t *tx_lens, size_t txs_c
     return WT_OK;
 }
 
+size_t wt_wire_request_capacity(const uint8_t *msg, size_t msg_len)
+{
+    if (msg_len < WT_WIRE_MAGIC_BYTES + 4)
+        return 0;
+    size_t n = wt_get_be32(msg + 4);
+    size_t fit = (msg_len - (WT_WIRE_MAGIC_BYTES + 4)) / 5;
+    if (n > fit)
+        n = fit;
+    return n < WT_WIRE_TXS_MAX ? n : WT_WIRE_TXS_MAX;
+}
+
 size_t wt_wire_reply_size(const wt_wire_result *results, size_t count)
 {
     size_t size = WT_WIRE_MAGIC_BYTES + 4;

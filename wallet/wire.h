@@ -76,6 +76,13 @@ wt_err wt_wire_request_encode(uint8_t *out, size_t out_cap, size_t *out_len,
 wt_err wt_wire_request_decode(const uint8_t **txs, size_t *tx_lens, size_t txs_cap, size_t *count,
                               const uint8_t *msg, size_t msg_len);
 
+/* How many transactions a request may hold, to size the arrays for
+ * wt_wire_request_decode before decoding it: the count it announces, capped
+ * at WT_WIRE_TXS_MAX and at what its length can hold (each transaction takes
+ * at least 5 bytes); 0 when msg is too short to announce one. Decoding still
+ * checks everything. */
+size_t wt_wire_request_capacity(const uint8_t *msg, size_t msg_len);
+
 /* Size of the reply holding results[0..count). */
 size_t wt_wire_reply_size(const wt_wire_result *results, size_t count);
 /* Encode a reply. WT_ERR_INVALID_ARGUMENT for a status that is not a

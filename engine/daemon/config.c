@@ -25,7 +25,9 @@ const char wt_daemon_usage[] =
     "[log] level; [market] interval_ms, settle_delay_intervals (grace for readings:\n"
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
     "headers_max, timeout_s, threads;\n"
-    "[nng] workers, idle_timeout_s; [audit] every_s (background audit period, 0: on\n"
+    "[nng] contexts (requests in hand at once; default 64), workers (threads that\n"
+    "check and answer them; default one per core), idle_timeout_s; [audit] every_s (background "
+    "audit period, 0: on\n"
     "request only; default 3600), min_gap_s (least time between requested audits;\n"
     "default 60); [limits] inflight_per_sender (transactions one sender may have\n"
     "awaiting their answer; more are refused with rate_limited; 0: no limit;\n"
@@ -41,7 +43,8 @@ void wt_daemon_config_defaults(wt_daemon_config *cfg)
     snprintf(cfg->listen_url, sizeof cfg->listen_url, "tcp://127.0.0.1:5555");
     snprintf(cfg->pub_url, sizeof cfg->pub_url, "tcp://127.0.0.1:5556");
     cfg->log_level = WT_LOG_INFO;
-    cfg->rep_workers = 32;
+    cfg->rep_contexts = 64;
+    cfg->rep_workers = 0; /* one per core */
     cfg->http_body_max = 1024 * 1024;
     cfg->http_headers_max = 8192;
     cfg->http_timeout_s = 10;
@@ -120,6 +123,8 @@ static bool apply(wt_daemon_config *cfg, char *msg, size_t msg_cap, const char *
         ok = parse_u32(&cfg->http_threads, value, 1, 256);
     else if (IS("nng", "workers"))
         ok = parse_u32(&cfg->rep_workers, value, 1, 1024);
+    else if (IS("nng", "contexts"))
+        ok = parse_u32(&cfg->rep_contexts, value, 1, 4096);
     else if (IS("audit", "every_s"))
         ok = parse_u32(&cfg->audit_every_s, value, 0, 7 * 86400);
     else if (IS("audit", "min_gap_s"))

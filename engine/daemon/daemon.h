@@ -6,9 +6,11 @@
  *
  * Threads: the main thread runs a libevent loop with the interval clock and
  * the signals; the HTTP server runs its own event loop on its own thread;
- * the nng REP server runs a few worker threads, each with its own REP
- * context, so many clients are served at once. Every submission goes through
- * wt_node_submit, which group-commits and returns only what is durable.
+ * the nng REP server keeps many REP contexts driven by their aio callbacks
+ * and a few worker threads that check and answer requests (nng.c), so many
+ * clients are served at once without a thread each. Every submission goes
+ * through the node's sequencer, which group-commits and answers only what is
+ * durable.
  */
 #ifndef WATTLE_DAEMON_H
 #define WATTLE_DAEMON_H
@@ -37,7 +39,8 @@ typedef struct {
     int64_t interval_ms;                   /* 0: the chain's; else must equal it */
     wt_log_level log_level;
     bool rebuild;
-    uint32_t rep_workers;         /* nng REP contexts/threads */
+    uint32_t rep_contexts;        /* nng REP requests in hand at once */
+    uint32_t rep_workers;         /* threads that check and answer them; 0: one per core */
     uint32_t http_body_max;       /* bytes */
     uint32_t http_headers_max;    /* bytes */
     uint32_t http_timeout_s;      /* seconds */
@@ -238,13 +241,23 @@ typedef struct wt_daemon {
  * wt_node_opts), which is counted but not remembered as a rejection. */
 wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *const *raws,
                         const size_t *raw_lens, size_t count);
+/* wt_daemon_submit in two halves, for a server that answers from a few
+ * threads (nng.c): start queues the submission (wt_node_submit_async; done
+ * is called on the sequencer's thread) and notes when it began; once done
+ * has been called, finish does the rest (metrics, rejections, events) with
+ * the same arrays, on the caller's thread. */
+wt_err wt_daemon_submit_start(wt_daemon *d, int64_t *started_us, wt_submit_result *results,
+                              const uint8_t *const *raws, const size_t *raw_lens, size_t count,
+                              wt_node_done_fn done, void *done_arg);
+void wt_daemon_submit_finish(wt_daemon *d, int64_t started_us, const wt_submit_result *results,
+                             const uint8_t *const *raws, const size_t *raw_lens, size_t count);
 /* A recent rejection of txid: true and *entry filled. */
 bool wt_daemon_rejected_find(wt_daemon *d, wt_rejected_entry *entry, const uint8_t txid[32]);
 
 /* JSON of a block header (new reference). */
 json_t *wt_json_block(const wt_block_header *h);
 
-/* nng: REP workers and the PUB socket. */
+/* nng: the REP server and the PUB socket. */
 wt_err wt_nng_start(wt_daemon *d);
 void wt_nng_stop_rep(wt_daemon *d); /* stop taking requests; in-flight ones finish */
 void wt_nng_close(wt_daemon *d);    /* close PUB too */

@@ -154,12 +154,26 @@ static void publish_accounts(wt_daemon *d, const uint8_t *raw, size_t raw_len,
 wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *const *raws,
                         const size_t *raw_lens, size_t count)
 {
-    int64_t t0 = mono_us();
+    int64_t started_us = mono_us();
     wt_err err = wt_node_submit(d->node, results, raws, raw_lens, count);
-    if (err != WT_OK)
-        return err;
+    if (err == WT_OK)
+        wt_daemon_submit_finish(d, started_us, results, raws, raw_lens, count);
+    return err;
+}
+
+wt_err wt_daemon_submit_start(wt_daemon *d, int64_t *started_us, wt_submit_result *results,
+                              const uint8_t *const *raws, const size_t *raw_lens, size_t count,
+                              wt_node_done_fn done, void *done_arg)
+{
+    *started_us = mono_us();
+    return wt_node_submit_async(d->node, results, raws, raw_lens, count, done, done_arg);
+}
+
+void wt_daemon_submit_finish(wt_daemon *d, int64_t started_us, const wt_submit_result *results,
+                             const uint8_t *const *raws, const size_t *raw_lens, size_t count)
+{
     wt_metrics_observe(d->metrics.commit_buckets, &d->metrics.commit_count,
-                       &d->metrics.commit_sum_us, mono_us() - t0);
+                       &d->metrics.commit_sum_us, mono_us() - started_us);
     wt_metrics_results(&d->metrics, results, count);
     for (size_t i = 0; i < count; i++) {
         if (results[i].err == WT_ERR_RATE_LIMITED)
@@ -169,7 +183,6 @@ wt_err wt_daemon_submit(wt_daemon *d, wt_submit_result *results, const uint8_t *
         else if (!results[i].duplicate)
             publish_accounts(d, raws[i], raw_lens[i], &results[i]);
     }
-    return WT_OK;
 }
 
 json_t *wt_json_block(const wt_block_header *h)

@@ -202,6 +202,24 @@ static void test_error_reply(void **state)
     assert_int_equal(wt_wire_error_encode(buf, 100, &n, long_text), WT_ERR_BUFFER_TOO_SMALL);
 }
 
+/* The capacity to decode with: what the header announces, never more than
+ * the length can hold nor WT_WIRE_TXS_MAX. */
+static void test_request_capacity(void **state)
+{
+    (void)state;
+    uint8_t msg[8 + 5 * 3] = {'W', 'T', 'X', '1', 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(wt_wire_request_capacity(msg, 7), 0); /* no count yet */
+    assert_int_equal(wt_wire_request_capacity(msg, 8), 0);
+    assert_int_equal(wt_wire_request_capacity(msg, 8 + 4), 0); /* not one whole tx */
+    assert_int_equal(wt_wire_request_capacity(msg, 8 + 5), 1); /* a lie, capped by length */
+    assert_int_equal(wt_wire_request_capacity(msg, sizeof msg), 3);
+    msg[4] = msg[5] = msg[6] = 0;
+    msg[7] = 2;
+    assert_int_equal(wt_wire_request_capacity(msg, sizeof msg), 2);
+    static uint8_t big[8 + 5 * (WT_WIRE_TXS_MAX + 10)] = {'W', 'T', 'X', '1', 0, 0, 0x20, 0};
+    assert_int_equal(wt_wire_request_capacity(big, sizeof big), WT_WIRE_TXS_MAX);
+}
+
 /* Random batches: encode, decode, same bytes back. */
 static void test_random_round_trips(void **state)
 {
@@ -225,7 +243,9 @@ static void test_random_round_trips(void **state)
         assert_int_equal(wt_wire_request_encode(buf, need, &n, txs, lens, count), WT_OK);
         const uint8_t *out[64];
         size_t out_lens[64];
-        assert_int_equal(wt_wire_request_decode(out, out_lens, 64, &got, buf, n), WT_OK);
+        /* the capacity it asks for is exactly enough */
+        assert_int_equal(wt_wire_request_capacity(buf, n), count);
+        assert_int_equal(wt_wire_request_decode(out, out_lens, count, &got, buf, n), WT_OK);
         assert_int_equal(got, count);
         for (size_t i = 0; i < count; i++) {
             assert_int_equal(out_lens[i], lens[i]);
@@ -245,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_request_round_trip), cmocka_unit_test(test_request_rejections),
         cmocka_unit_test(test_reply_round_trip),   cmocka_unit_test(test_reply_rejections),
         cmocka_unit_test(test_error_reply),        cmocka_unit_test(test_random_round_trips),
+        cmocka_unit_test(test_request_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

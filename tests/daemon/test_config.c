@@ -71,13 +71,15 @@ static void test_ini_and_flags(void **state)
     assert_string_equal(cfg.http_addr, "127.0.0.1:8080");
     assert_string_equal(cfg.listen_url, "tcp://127.0.0.1:5555");
     assert_int_equal(cfg.inflight_per_sender, 4096);
+    assert_int_equal(cfg.rep_contexts, 64);
+    assert_int_equal(cfg.rep_workers, 0); /* one per core */
     char path[64], msg[256];
     int line;
     write_ini(path, sizeof path,
               "; comment\n[chain]\nstore = other.db\n[listen]\nhttp = 127.0.0.1:9090\n"
               "nng = ipc:///tmp/x\n[log]\nlevel = warn\n[market]\ninterval_ms = 2000\n"
               "[http]\nbody_max = 4096\n[audit]\nevery_s = 0\nmin_gap_s = 5\n"
-              "[limits]\ninflight_per_sender = 16\n");
+              "[limits]\ninflight_per_sender = 16\n[nng]\ncontexts = 512\nworkers = 3\n");
     assert_int_equal(wt_daemon_config_load(&cfg, &line, msg, sizeof msg, path), WT_OK);
     unlink(path);
     assert_string_equal(cfg.store, "other.db");
@@ -89,6 +91,8 @@ static void test_ini_and_flags(void **state)
     assert_int_equal(cfg.audit_every_s, 0);
     assert_int_equal(cfg.audit_min_gap_s, 5);
     assert_int_equal(cfg.inflight_per_sender, 16);
+    assert_int_equal(cfg.rep_contexts, 512);
+    assert_int_equal(cfg.rep_workers, 3);
     /* flags override the file */
     char *argv[] = {"wattled",     "--data", "/d",        "--http=127.0.0.1:1",
                     "--log-level", "debug",  "--rebuild", NULL};
@@ -123,6 +127,8 @@ static void test_bad_settings(void **state)
         "[log]\nlevel = loud\n",
         "[http]\nbody_max = -1\n",
         "[nng]\nworkers = 0\n",
+        "[nng]\ncontexts = 0\n",
+        "[nng]\ncontexts = 4097\n",
         "[nng]\nidle_timeout_s = 0\n",
         "no section = 1\n",
         "[chain]\nstore =\n",

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <nng/nng.h>
+#include <pthread.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <signal.h>
@@ -1035,6 +1036,107 @@ static void test_notify_and_nng_limits(void **state)
     close(fd);
 }
 
+/* More clients at once than REP contexts, and one worker thread: every
+ * client is answered (a context takes the next request once its reply is
+ * out), every transfer committed, and the daemon still stops cleanly. */
+#define CROWD 12
+
+typedef struct {
+    const char *url;
+    const signed_tx *tx;
+    pthread_barrier_t *start;
+    int sent, received; /* nng results, 0 when it worked */
+    wt_wire_status status;
+    uint64_t seq;
+} crowd_client;
+
+static void *crowd_main(void *arg)
+{
+    crowd_client *c = arg;
+    nng_socket s;
+    uint8_t req[1024 + 16];
+    size_t req_len = 0;
+    const uint8_t *raws[1] = {c->tx->raw};
+    size_t lens[1] = {c->tx->len};
+    c->sent = c->received = -1;
+    bool ok = nng_req0_open(&s) == 0;
+    ok = ok && nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 20000) == 0;
+    ok = ok && nng_dial(s, c->url, NULL, 0) == 0;
+    ok = ok && wt_wire_request_encode(req, sizeof req, &req_len, raws, lens, 1) == WT_OK;
+    pthread_barrier_wait(c->start);
+    if (!ok)
+        return NULL;
+    c->sent = nng_send(s, req, req_len, 0);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    if (c->sent == 0)
+        c->received = nng_recv(s, &reply, &reply_len, NNG_FLAG_ALLOC);
+    wt_wire_result r[1];
+    size_t count = 0;
+    if (c->received == 0 && wt_wire_reply_decode(r, 1, &count, reply, reply_len) == WT_OK &&
+        count == 1) {
+        c->status = (wt_wire_status)r[0].status;
+        c->seq = r[0].seq;
+    } else {
+        c->status = WT_WIRE_REJECTED;
+    }
+    if (reply != NULL)
+        nng_free(reply, reply_len);
+    nng_close(s);
+    return NULL;
+}
+
+static void test_more_clients_than_contexts(void **state)
+{
+    fx *f = *state;
+    char ini[160];
+    snprintf(ini, sizeof ini, "%s/wattled.ini", f->dir);
+    FILE *fp = fopen(ini, "a");
+    assert_non_null(fp);
+    fputs("[nng]\nworkers = 1\ncontexts = 3\n", fp);
+    fclose(fp);
+    daemon_start(f);
+    static wt_seckey payer[CROWD];
+    static signed_tx mint[CROWD], pay[CROWD];
+    uint64_t nonce[CROWD] = {0};
+    int64_t expect = 0;
+    for (int i = 0; i < CROWD; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "payer-%d", i);
+        key_from_label(f, &payer[i], label);
+        tx_mint(f, &mint[i], &payer[i], 1000000);
+        const signed_tx *one[] = {&mint[i]};
+        wt_wire_result wr[1];
+        nng_submit(f, wr, one, 1);
+        assert_int_equal(wr[0].status, WT_WIRE_COMMITTED);
+        tx_transfer(f, &pay[i], &payer[i], &nonce[i], &f->bob, 1000 + i, CHAIN_ID);
+        expect += 1000 + i;
+    }
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, CROWD + 1);
+    pthread_t th[CROWD];
+    crowd_client c[CROWD];
+    for (int i = 0; i < CROWD; i++) {
+        c[i] = (crowd_client){.url = f->listen_url, .tx = &pay[i], .start = &start};
+        assert_int_equal(pthread_create(&th[i], NULL, crowd_main, &c[i]), 0);
+    }
+    pthread_barrier_wait(&start);
+    bool seqs[CROWD + 1] = {false};
+    for (int i = 0; i < CROWD; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(c[i].sent, 0);
+        assert_int_equal(c[i].received, 0);
+        assert_int_equal(c[i].status, WT_WIRE_COMMITTED);
+        /* after the CROWD mints, each at its own place */
+        assert_true(c[i].seq > CROWD && c[i].seq <= 2 * CROWD);
+        assert_false(seqs[c[i].seq - CROWD]);
+        seqs[c[i].seq - CROWD] = true;
+    }
+    pthread_barrier_destroy(&start);
+    assert_int_equal(balance(f, &f->bob), expect);
+    daemon_stop(f, SIGTERM);
+}
+
 /* The operator role moves to another key: the daemon can neither settle nor
  * seal any more; it says so, retries about once a second (no busy loop),
  * keeps serving, and still stops cleanly. */
@@ -1133,6 +1235,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_settlement_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_and_nng_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operator_moved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_more_clients_than_contexts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "store_fixture.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 static uint64_t salt;
 
@@ -855,6 +856,62 @@ static void test_reader_beside_writer(void **state)
     fix_tmp_remove(&t);
 }
 
+/* Background checkpoints: they run, the log stays bounded while commits go
+ * on, and every row is there afterwards. Without the checkpointer (SQLite's
+ * auto-checkpoint is replaced by the store's hook) the log would hold every
+ * page written. */
+static void test_background_checkpoint(void **state)
+{
+    (void)state;
+    fix_tmp t;
+    fix_tmp_make(&t);
+    wt_store_opts o = {.background_checkpoint = true};
+    wt_store *w = NULL;
+    assert_err(wt_store_open(&w, t.path, &o), WT_OK);
+    wt_store_opts bad = {.read_only = true, .background_checkpoint = true};
+    wt_store *r = NULL;
+    assert_err(wt_store_open(&r, t.path, &bad), WT_ERR_INVALID_ARGUMENT);
+    assert_null(r);
+
+    char wal[320];
+    snprintf(wal, sizeof wal, "%s-wal", t.path);
+    uint64_t seq = 1;
+    off_t wal_max = 0;
+    const size_t per_batch = 64, batches = 1000;
+    for (size_t b = 0; b < batches; b++) {
+        assert_err(append_range(w, seq, per_batch, 1), WT_OK);
+        seq += per_batch;
+        struct stat st;
+        if (stat(wal, &st) == 0 && st.st_size > wal_max)
+            wal_max = st.st_size;
+        if (b == batches / 2) /* let the first checkpoint finish */
+            for (int i = 0; i < 1000 && wt_store_checkpoints(w) == 0; i++)
+                usleep(10000);
+    }
+    assert_true(wt_store_checkpoints(w) >= 1);
+    /* the log restarts: it never holds much more than two checkpoints'
+     * worth of pages, although ten times that were written (a frame is a
+     * 4 KiB page and a 24-byte header) */
+    const off_t frame = 4096 + 24, bound = 3 * WT_STORE_CHECKPOINT_FRAMES * frame;
+    fprintf(stderr, "log at most %lld bytes\n", (long long)wal_max);
+    if (wal_max > bound)
+        fail_msg("the log grew to %lld bytes, past %lld", (long long)wal_max, (long long)bound);
+    wt_store_close(w);
+    struct stat db;
+    assert_int_equal(stat(t.path, &db), 0);
+    assert_true(db.st_size > 3 * WT_STORE_CHECKPOINT_FRAMES * 4096);
+    w = open_rw(t.path);
+
+    r = open_ro(t.path);
+    uint64_t last = 0;
+    assert_err(wt_store_last_seq(r, &last), WT_OK);
+    assert_int_equal(last, seq - 1);
+    wt_store_close(r);
+    assert_int_equal(wt_store_checkpoints(w), 0); /* not asked for */
+    wt_store_close(w);
+    fix_tmp_remove(&t);
+}
+
 /* ------------------------------------------------------------ tampering */
 
 /* A store with txs 1..20 (heights 1..2), blocks 0..2 and one account. */
@@ -1053,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_txid_map),
         cmocka_unit_test(test_txs_each),
         cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_background_checkpoint),
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_reader_beside_writer),
         cmocka_unit_test(test_append_only_triggers),

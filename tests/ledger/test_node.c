@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct {
@@ -198,6 +199,96 @@ static void test_submit_commit_and_duplicate(void **state)
     wt_state_totals t;
     wt_node_totals(n->node, &t, NULL, NULL);
     assert_int_equal(t.txs_applied, 2);
+    audit_ok(n);
+}
+
+/* wt_node_submit_async: one thread queues many submissions without waiting
+ * (the same sender's nonces in order); each is told once, in order, and all
+ * are applied in the order queued; with nothing to submit it is told at once. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int told[33];
+    int order[33]; /* 32 submissions and an empty one */
+    int count;
+} async_log;
+
+typedef struct {
+    async_log *log;
+    int index;
+} async_ticket;
+
+static void async_done(void *arg)
+{
+    async_ticket *t = arg;
+    pthread_mutex_lock(&t->log->lock);
+    t->log->told[t->index]++;
+    t->log->order[t->log->count++] = t->index;
+    pthread_cond_signal(&t->log->changed);
+    pthread_mutex_unlock(&t->log->lock);
+}
+
+static void test_submit_async(void **state)
+{
+    node_fx *n = *state;
+    enum { N = 32 };
+    static uint8_t raw[N][512];
+    size_t lens[N];
+    const uint8_t *raws[N];
+    wt_submit_result res[N];
+    async_ticket tickets[N + 1];
+    async_log log = {.count = 0};
+    pthread_mutex_init(&log.lock, NULL);
+    pthread_cond_init(&log.changed, NULL);
+    for (int i = 0; i < N; i++) {
+        wt_tx tx;
+        fx_tx(&n->fx, &tx, WT_TX_MINT, &n->fx.issuer_key);
+        memcpy(tx.body.mint.to, n->fx.home[i % FX_HOUSEHOLDS].pubkey, 32);
+        tx.body.mint.amount_micro = 1000 + i;
+        assert_int_equal(wt_tx_sign(n->fx.ctx, NULL, &tx, &n->fx.issuer_key), WT_OK);
+        assert_int_equal(wt_tx_encode(raw[i], sizeof raw[i], &lens[i], NULL, &tx), WT_OK);
+        raws[i] = raw[i];
+        (*fx_nonce(&n->fx, &n->fx.issuer_key))++;
+    }
+    for (int i = 0; i < N; i++) {
+        tickets[i] = (async_ticket){.log = &log, .index = i};
+        assert_int_equal(
+            wt_node_submit_async(n->node, &res[i], &raws[i], &lens[i], 1, async_done, &tickets[i]),
+            WT_OK);
+    }
+    pthread_mutex_lock(&log.lock);
+    for (int waited = 0; log.count < N && waited < 1000; waited++) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 10 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&log.changed, &log.lock, &until);
+    }
+    pthread_mutex_unlock(&log.lock);
+    assert_int_equal(log.count, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(log.told[i], 1);
+        assert_int_equal(log.order[i], i);
+        assert_int_equal(res[i].err, WT_OK);
+        assert_int_equal(res[i].seq, (uint64_t)i + 1);
+    }
+    int64_t total = 0;
+    for (int h = 0; h < FX_HOUSEHOLDS; h++) {
+        wt_account a;
+        assert_int_equal(wt_node_account(n->node, &a, n->fx.home[h].pubkey), WT_OK);
+        total += a.balance_micro;
+    }
+    assert_true(total == N * 1000 + N * (N - 1) / 2);
+    /* nothing to submit: told before the call returns */
+    tickets[N] = (async_ticket){.log = &log, .index = 0};
+    assert_int_equal(wt_node_submit_async(n->node, res, raws, lens, 0, async_done, &tickets[N]),
+                     WT_OK);
+    assert_int_equal(log.count, N + 1);
+    pthread_cond_destroy(&log.changed);
+    pthread_mutex_destroy(&log.lock);
     audit_ok(n);
 }
 
@@ -558,6 +649,7 @@ int main(void)
     wt_log_set_level(WT_LOG_OFF);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_commit_and_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_async, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_replays_same_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_passes_sound_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_stops_when_asked, setup, teardown),
