@@ -123,7 +123,7 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool due, stopping;                  /* under lock */
-    _Atomic uint64_t runs;               /* checkpoints run by the thread */
+    _Atomic uint64_t runs;               /* checkpoints by the thread that copied frames */
     _Atomic uint64_t finished_by_writer; /* and finished by the writer (wal_committed) */
 } checkpointer;
 
@@ -554,6 +554,8 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+#define CHECKPOINT_GAP_MS 20
+
 static void *checkpointer_main(void *arg)
 {
     checkpointer *c = arg;
@@ -572,8 +574,20 @@ static void *checkpointer_main(void *arg)
                                            &done_frames);
         if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
             wt_log(WT_LOG_WARN, "store", "background checkpoint: %s", sqlite3_errmsg(c->db));
-        atomic_fetch_add(&c->runs, 1);
+        if (rc == SQLITE_OK && done_frames > 0)
+            atomic_fetch_add(&c->runs, 1);
+        /* each run ends with an fsync of the database: not more often than
+         * every CHECKPOINT_GAP_MS, however often commits ask */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_GAP_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
         pthread_mutex_lock(&c->lock);
+        while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &until) == 0) {
+        }
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -612,6 +626,10 @@ static wt_err checkpointer_start(wt_store *s, const char *path, const wt_store_o
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(c->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms
                                                                 : WT_STORE_BUSY_TIMEOUT_MS);
+    /* a connection that has read nothing does not know the file is in WAL
+     * mode, and its checkpoints do nothing (the log size comes back -1) */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         snprintf(s->last_error, sizeof s->last_error, "checkpointer: %s (sqlite %d)",
                  c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);

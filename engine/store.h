@@ -135,7 +135,8 @@ wt_err wt_store_open(wt_store **store, const char *path, const wt_store_opts *op
 /* Finalize and close (a background checkpointer is stopped first); NULL is
  * allowed. */
 void wt_store_close(wt_store *store);
-/* Background checkpoints run so far (0 without background_checkpoint). */
+/* Background checkpoints so far that copied pages into the database (0
+ * without background_checkpoint). */
 uint64_t wt_store_checkpoints(const wt_store *store);
 /* The last SQLite error message seen by this store ("" if none). Static
  * storage until the next call on store. */
