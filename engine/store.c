@@ -122,9 +122,8 @@ typedef struct {
     bool started;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    bool due, stopping;                  /* under lock */
-    _Atomic uint64_t runs;               /* checkpoints by the thread that copied frames */
-    _Atomic uint64_t finished_by_writer; /* and finished by the writer (wal_committed) */
+    bool due, stopping;    /* under lock */
+    _Atomic uint64_t runs; /* checkpoints by the thread that copied frames */
 } checkpointer;
 
 struct wt_store {
@@ -542,9 +541,7 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 {
     checkpointer *c = arg;
     if (frames >= 2 * WT_STORE_CHECKPOINT_FRAMES) {
-        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc == SQLITE_OK)
-            atomic_fetch_add(&c->finished_by_writer, 1);
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     } else if (frames >= WT_STORE_CHECKPOINT_FRAMES) {
         pthread_mutex_lock(&c->lock);
         c->due = true;

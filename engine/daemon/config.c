@@ -26,9 +26,9 @@ const char wt_daemon_usage[] =
     "interval n is settled when n + this closes; default 1); [http] body_max,\n"
     "headers_max, timeout_s, threads;\n"
     "[nng] contexts (requests in hand at once; default 64), workers (threads that\n"
-    "check and answer them; default one per core), idle_timeout_s; [audit] every_s (background "
-    "audit period, 0: on\n"
-    "request only; default 3600), min_gap_s (least time between requested audits;\n"
+    "check and answer them; default one per core), idle_timeout_s; [audit] every_s\n"
+    "(background audit period, 0: on request only; default 3600), min_gap_s (least time between "
+    "requested audits;\n"
     "default 60); [limits] inflight_per_sender (transactions one sender may have\n"
     "awaiting their answer; more are refused with rate_limited; 0: no limit;\n"
     "default 4096, one full batch).\n";

@@ -199,6 +199,17 @@ static int64_t jint(json_t *o, const char *key)
 
 /* -------------------------------------------------------------- daemon */
 
+/* Add settings to the chain's wattled.ini (a later value of a key wins). */
+static void ini_append(fx *f, const char *text)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/wattled.ini", f->dir);
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
 static void daemon_start(fx *f)
 {
     if (f->d.exe[0] == '\0') {
@@ -242,17 +253,11 @@ static int setup(void **state)
                           "--interval-ms", "1000", NULL};
     assert_int_equal(wt_chain_init(wattle_path, chain, init), 0);
     snprintf(f->dir, sizeof f->dir, "%s", chain);
-    /* a small body limit so the oversized-body test stays small */
-    char ini[160];
-    snprintf(ini, sizeof ini, "%s/wattled.ini", f->dir);
-    FILE *fp = fopen(ini, "a");
-    assert_non_null(fp);
-    /* settlement far behind (no SETTLE transactions interleave with the
-     * seqs these tests expect) unless a test asks for it */
-    fputs("\n[http]\nbody_max = 65536\n[nng]\nworkers = 8\n[market]\n"
-          "settle_delay_intervals = 1000\n",
-          fp);
-    fclose(fp);
+    /* a small body limit so the oversized-body test stays small; settlement
+     * far behind (no SETTLE transactions interleave with the seqs these
+     * tests expect) unless a test asks for it */
+    ini_append(f, "\n[http]\nbody_max = 65536\n[nng]\nworkers = 8\n[market]\n"
+                  "settle_delay_intervals = 1000\n");
     assert_int_equal(wt_ctx_create(&f->ctx), WT_OK);
     char path[160];
     snprintf(path, sizeof path, "%s/issuer.key", f->dir);
@@ -799,12 +804,8 @@ static json_t *find_row(json_t *rows, const wt_seckey *key)
 static void test_settlement_end_to_end(void **state)
 {
     fx *f = *state;
+    ini_append(f, "[market]\nsettle_delay_intervals = 2\n"); /* the later value wins */
     char path[160];
-    snprintf(path, sizeof path, "%s/wattled.ini", f->dir);
-    FILE *fp = fopen(path, "a");
-    assert_non_null(fp);
-    fputs("[market]\nsettle_delay_intervals = 2\n", fp); /* the later value wins */
-    fclose(fp);
     wt_seckey op, gateway;
     snprintf(path, sizeof path, "%s/operator.key", f->dir);
     assert_int_equal(wt_keyfile_load(f->ctx, &op, path, NULL, 0), WT_OK);
@@ -1089,12 +1090,7 @@ static void *crowd_main(void *arg)
 static void test_more_clients_than_contexts(void **state)
 {
     fx *f = *state;
-    char ini[160];
-    snprintf(ini, sizeof ini, "%s/wattled.ini", f->dir);
-    FILE *fp = fopen(ini, "a");
-    assert_non_null(fp);
-    fputs("[nng]\nworkers = 1\ncontexts = 3\n", fp);
-    fclose(fp);
+    ini_append(f, "[nng]\nworkers = 1\ncontexts = 3\n");
     daemon_start(f);
     static wt_seckey payer[CROWD];
     static signed_tx mint[CROWD], pay[CROWD];
