@@ -40,7 +40,8 @@ typedef struct {
     wt_log_level log_level;
     bool rebuild;
     uint32_t rep_contexts;        /* nng REP requests in hand at once */
-    uint32_t rep_workers;         /* threads that check and answer them; 0: one per core */
+    uint32_t rep_workers;         /* threads that check and answer the larger ones (more than
+                                     four transactions); 0: one per core */
     uint32_t http_body_max;       /* bytes */
     uint32_t http_headers_max;    /* bytes */
     uint32_t http_timeout_s;      /* seconds */
