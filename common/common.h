@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- errors */
@@ -318,6 +319,21 @@ void wt_time_format_utc(char out[25], int64_t t_ms);
  * 256 MiB; that page traffic was over half of a simulated year). Call it
  * first in main. */
 void wt_heap_keep(void);
+
+/* ------------------------------------------------------------ INI lines */
+
+/* Every INI file wattle reads goes through Debian's libinih, which reads a
+ * line into INI_MAX_LINE (200) bytes with its '\n' and a NUL and splits a
+ * longer one: the tail is read as a line of its own, so a long value was cut
+ * short, or an error named a line the file does not have. The readers refuse
+ * such lines first, by number. */
+#define WT_INI_LINE_MAX 198
+/* The 1-based number of the first line of text[0..len) longer than
+ * WT_INI_LINE_MAX characters ('\r' counts, '\n' does not), or 0. Pure. */
+int wt_ini_long_line(const char *text, size_t len);
+/* The same for f from its current position to its end; f is then rewound
+ * (for libinih's ini_parse_file). */
+int wt_ini_file_long_line(FILE *f);
 
 /* --------------------------------------------------------------- sorting */
 

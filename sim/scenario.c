@@ -18,7 +18,6 @@
 #include <string.h>
 
 #define SECTIONS_MAX 256
-#define INI_LINE_MAX 199 /* libinih's line buffer (INI_MAX_LINE 200) less its NUL */
 
 typedef enum { SEC_SCENARIO, SEC_MARKET, SEC_TARIFF, SEC_ZONE, SEC_STRATEGY, SEC_GROUP } sec_kind;
 
@@ -206,16 +205,17 @@ static bool scan_sections(parse_ctx *c, const char *text, size_t len)
     wt_sim_scenario *sc = c->sc;
     int line = 0;
     bool seen_scenario = false, seen_market = false, seen_tariff = false;
+    int long_line = wt_ini_long_line(text, len);
+    if (long_line != 0) {
+        fail(c, long_line, "the line is longer than %d characters", WT_INI_LINE_MAX);
+        return false;
+    }
     for (size_t i = 0; i < len;) {
         size_t end = i, line_start = i;
         while (end < len && text[end] != '\n')
             end++;
         line++;
         size_t a = i, b = end;
-        if (end - i > INI_LINE_MAX) {
-            fail(c, line, "the line is longer than %d characters", INI_LINE_MAX);
-            return false;
-        }
         while (a < b && (text[a] == ' ' || text[a] == '\t'))
             a++;
         while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r'))

@@ -165,6 +165,13 @@ wt_err wt_daemon_config_load(wt_daemon_config *cfg, int *line, char *msg, size_t
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return WT_ERR_NOT_FOUND;
+    int long_line = wt_ini_file_long_line(f);
+    if (long_line != 0) {
+        fclose(f);
+        *line = long_line;
+        snprintf(msg, msg_cap, "the line is longer than %d characters", WT_INI_LINE_MAX);
+        return WT_ERR_BAD_REQUEST;
+    }
     ini_ctx ic = {.cfg = cfg, .msg = msg, .msg_cap = msg_cap};
     int rc = ini_parse_file(f, on_ini, &ic);
     fclose(f);

@@ -219,7 +219,12 @@ bool bridge_config_load(bridge_config *cfg, const char *path, const char *prog)
         fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, strerror(errno));
         return false;
     }
-    int line = ini_parse_file(f, on_ini, &ic);
+    int line = wt_ini_file_long_line(f);
+    if (line != 0)
+        snprintf(ic.error, sizeof ic.error, "the line is longer than %d characters",
+                 WT_INI_LINE_MAX);
+    else
+        line = ini_parse_file(f, on_ini, &ic);
     fclose(f);
     if (line != 0) {
         fprintf(stderr, "%s: %s line %d: %s\n", prog, path, line,

@@ -1,4 +1,5 @@
-/* test_text.c — hex, exact decimal parsing/formatting, UTC time text. */
+/* test_text.c — hex, exact decimal parsing/formatting, UTC time text, the
+ * INI line-length rule. */
 #include "testutil.h"
 
 #include <string.h>
@@ -104,14 +105,51 @@ static void test_time_format(void **state)
     assert_string_equal(t, "1969-12-31T23:59:59.999Z");
 }
 
+/* libinih splits lines longer than WT_INI_LINE_MAX: every reader refuses
+ * them by number, from text or from a stream (which is rewound). */
+static void test_ini_long_line(void **state)
+{
+    (void)state;
+    char text[1024];
+    memset(text, 'x', sizeof text);
+    text[0] = '[';
+    text[1] = ']';
+    text[2] = '\n';
+    /* line 2 of exactly the limit, then '\r\n' (the '\r' counts) */
+    size_t at = 3 + WT_INI_LINE_MAX;
+    text[at] = '\n';
+    assert_int_equal(wt_ini_long_line(text, at + 1), 0);
+    assert_int_equal(wt_ini_long_line(text, at), 0); /* no final '\n' */
+    text[at] = '\r';
+    text[at + 1] = '\n';
+    assert_int_equal(wt_ini_long_line(text, at + 2), 2);
+    assert_int_equal(wt_ini_long_line(text, 3), 0);
+    assert_int_equal(wt_ini_long_line("", 0), 0);
+    assert_int_equal(wt_ini_long_line(text + 3, sizeof text - 3), 1);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, at + 2, f), at + 2);
+    rewind(f);
+    assert_int_equal(wt_ini_file_long_line(f), 2);
+    assert_int_equal(ftell(f), 0);
+    assert_int_equal(getc(f), '[');
+    fclose(f);
+    f = tmpfile();
+    assert_non_null(f);
+    fputs("[a]\nk = v\n", f);
+    rewind(f);
+    assert_int_equal(wt_ini_file_long_line(f), 0);
+    assert_int_equal(getc(f), '[');
+    fclose(f);
+}
+
 int main(void)
 {
     wt_test_route_asserts();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hex_roundtrip_and_case),
-        cmocka_unit_test(test_decimal_parse),
-        cmocka_unit_test(test_decimal_format),
-        cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_hex_roundtrip_and_case), cmocka_unit_test(test_decimal_parse),
+        cmocka_unit_test(test_decimal_format),         cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_ini_long_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

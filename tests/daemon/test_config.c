@@ -146,6 +146,15 @@ static void test_bad_settings(void **state)
         assert_true(msg[0] != '\0');
         unlink(path);
     }
+    /* a value past libinih's line buffer: refused by its line number (it was
+     * split, and the error named line 3 of 2) */
+    char long_ini[512];
+    snprintf(long_ini, sizeof long_ini, "[chain]\ngenesis = /tmp/%0230d/genesis.bin\n", 0);
+    write_ini(path, sizeof path, long_ini);
+    assert_int_equal(wt_daemon_config_load(&cfg, &line, msg, sizeof msg, path), WT_ERR_BAD_REQUEST);
+    assert_int_equal(line, 2);
+    assert_string_equal(msg, "the line is longer than 198 characters");
+    unlink(path);
     bool help;
     char *unknown[] = {"wattled", "--data", "/d", "--port", "1", NULL};
     assert_int_equal(wt_daemon_config_args(&cfg, &help, msg, sizeof msg, 5, unknown),

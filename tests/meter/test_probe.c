@@ -482,6 +482,14 @@ static void file_and_config_errors(void **state)
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "missing [gateway] key"));
     run_result_free(&r);
+    /* a path past libinih's line buffer: refused by its own line */
+    f = fopen(config, "w");
+    fprintf(f, "[gateway]\nnode = tcp://x:1\nqueue = /tmp/%0200d/q.db\n", 0);
+    fclose(f);
+    probe(&r, NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "line 3: the line is longer than 198 characters"));
+    run_result_free(&r);
     char *argv[] = {wattle_meter, "run", NULL};
     run_cmd(&r, argv, NULL);
     assert_int_equal(r.status, 2);

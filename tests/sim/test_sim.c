@@ -153,7 +153,7 @@ static void scenario_errors(void **state)
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa[zone b]\n",
-         2, "longer than 199"},
+         2, "longer than 198"},
         {"[scenario]\nname = x\0y\n", 0, "NUL"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -177,6 +177,21 @@ static void scenario_errors(void **state)
     }
     wt_sim_scenario sc;
     wt_sim_error err;
+    /* found by fuzz_scenario: a line of 199 characters and its '\n' passed the
+     * length check, libinih split it, and the error named line 6 of 5 */
+    char text[512];
+    for (int len = 198; len <= 199; len++) {
+        int n = snprintf(text, sizeof text, ";%.*s\n[scenario]\nname = x\nstart", len - 1,
+                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        assert_int_equal(wt_sim_scenario_parse(&sc, &err, text, (size_t)n, "long.ini"),
+                         WT_ERR_INVALID_ARGUMENT);
+        if (len == 198) /* fits: the error is the bare key on line 4 */
+            assert_non_null(strstr(err.message, "long.ini:4: not a 'key = value' line"));
+        else
+            assert_non_null(strstr(err.message, "long.ini:1: the line is longer than 198"));
+    }
     assert_int_equal(wt_sim_scenario_load(&sc, &err, "/nonexistent/s.ini"), WT_ERR_IO);
     assert_non_null(strstr(err.message, "/nonexistent/s.ini"));
 }
