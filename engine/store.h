@@ -244,7 +244,9 @@ wt_err wt_store_accounts_each(wt_store *store, wt_account_visit_fn visit, void *
 /* Hold one snapshot across many calls: from wt_store_snapshot_begin to
  * wt_store_snapshot_end every read on this store sees the file as it was at
  * the begin, whatever a writer (the daemon) commits meanwhile. The auditor
- * reads a whole chain this way. Not for a store that is writing. */
+ * reads a whole chain this way; an HTTP request reading many rows does too
+ * (one read transaction instead of one per row, and one consistent view).
+ * Cheap: one cached page. Not for a store that is writing. */
 wt_err wt_store_snapshot_begin(wt_store *store);
 void wt_store_snapshot_end(wt_store *store);
 

@@ -458,6 +458,7 @@ void wt_dash_get_txs(wt_daemon *d, wt_store *store, struct evhttp_request *req,
     uint64_t seq = before <= last ? before - 1 : last;
     uint8_t buf[TX_BUF_BYTES];
     json_t *list = json_array();
+    bool snapshot = seq > 1 && limit > 1 && wt_store_snapshot_begin(store) == WT_OK;
     for (; seq >= 1 && json_array_size(list) < limit; seq--) {
         wt_store_tx_info info;
         uint8_t *raw = buf, *big = NULL;
@@ -471,11 +472,15 @@ void wt_dash_get_txs(wt_daemon *d, wt_store *store, struct evhttp_request *req,
             json_array_append_new(list, tx_summary(&info, raw));
         free(big);
         if (err != WT_OK && err != WT_ERR_NOT_FOUND) {
+            if (snapshot)
+                wt_store_snapshot_end(store);
             json_decref(list);
             wt_http_send_error(d, req, err == WT_ERR_NO_MEMORY ? 503 : 500, err, NULL, NULL);
             return;
         }
     }
+    if (snapshot)
+        wt_store_snapshot_end(store);
     json_t *o = json_object();
     json_object_set_new(o, "last_seq", json_integer((json_int_t)last));
     json_object_set_new(o, "txs", list);

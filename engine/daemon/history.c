@@ -157,11 +157,15 @@ json_t *wt_acct_history_json(wt_acct_index *index, wt_store *store, wt_err *err,
     bool more;
     *err = wt_acct_index_query(index, entries, limit, &n, &more, key, q);
     json_t *list = *err == WT_OK ? json_array() : NULL;
+    /* one read transaction for the page, not one per row */
+    bool snapshot = *err == WT_OK && n > 1 && wt_store_snapshot_begin(store) == WT_OK;
     for (size_t i = 0; *err == WT_OK && i < n; i++) {
         json_t *item = item_json(store, err, key, &entries[i]);
         if (item != NULL)
             json_array_append_new(list, item);
     }
+    if (snapshot)
+        wt_store_snapshot_end(store);
     json_t *body = NULL;
     if (*err == WT_OK) {
         body = json_object();
