@@ -18,20 +18,24 @@
 /* Runs this small stay on the caller: waking a worker costs more. */
 #define INLINE_MAX 16
 
-struct wt_pool {
-    pthread_mutex_t run_lock; /* one run at a time */
-    pthread_mutex_t lock;
-    pthread_cond_t wake, done;
-    pthread_t *threads;
-    unsigned workers;
-    bool stopping;
-    uint64_t generation; /* bumped for every run */
-    /* the current run */
+/* One wt_pool_run call, on its caller's stack while it lasts. */
+typedef struct run {
+    struct run *next; /* in the pool's list of runs with items to hand out */
     wt_pool_fn fn;
     void *arg;
     size_t count;
-    atomic_size_t next;
-    unsigned busy; /* workers still inside the current run */
+    atomic_size_t claimed; /* items handed out, in chunks; may pass count */
+    unsigned helpers;      /* workers inside this run (under the pool's lock) */
+} run;
+
+struct wt_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* a run was listed, or the workers should leave */
+    pthread_cond_t done; /* a run's last helper left it */
+    pthread_t *threads;
+    unsigned workers;
+    bool stopping;
+    run *runs; /* listed runs, oldest first; a caller unlists its own */
 };
 
 unsigned wt_pool_cores(void)
@@ -45,34 +49,44 @@ unsigned wt_pool_cores(void)
     return 1;
 }
 
-static void work(wt_pool *pool)
+/* Do chunks of r until none is left to claim. */
+static void work(run *r)
 {
     for (;;) {
-        size_t start = atomic_fetch_add(&pool->next, CHUNK);
-        if (start >= pool->count)
+        size_t start = atomic_fetch_add(&r->claimed, CHUNK);
+        if (start >= r->count)
             return;
-        size_t end = start + CHUNK < pool->count ? start + CHUNK : pool->count;
+        size_t end = start + CHUNK < r->count ? start + CHUNK : r->count;
         for (size_t i = start; i < end; i++)
-            pool->fn(pool->arg, i);
+            r->fn(r->arg, i);
     }
+}
+
+/* The oldest listed run with items left to claim (under the lock). */
+static run *open_run(const wt_pool *pool)
+{
+    for (run *r = pool->runs; r != NULL; r = r->next)
+        if (atomic_load(&r->claimed) < r->count)
+            return r;
+    return NULL;
 }
 
 static void *worker_main(void *p)
 {
     wt_pool *pool = p;
-    uint64_t seen = 0;
     pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (!pool->stopping && pool->generation == seen)
+        run *r;
+        while (!pool->stopping && (r = open_run(pool)) == NULL)
             pthread_cond_wait(&pool->wake, &pool->lock);
         if (pool->stopping)
             break;
-        seen = pool->generation;
+        r->helpers++;
         pthread_mutex_unlock(&pool->lock);
-        work(pool);
+        work(r);
         pthread_mutex_lock(&pool->lock);
-        if (--pool->busy == 0)
-            pthread_cond_signal(&pool->done);
+        if (--r->helpers == 0)
+            pthread_cond_broadcast(&pool->done);
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -84,7 +98,6 @@ wt_err wt_pool_create(wt_pool **out, unsigned workers)
     wt_pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
         return WT_ERR_NO_MEMORY;
-    pthread_mutex_init(&pool->run_lock, NULL);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -118,7 +131,6 @@ void wt_pool_destroy(wt_pool *pool)
     pthread_cond_destroy(&pool->wake);
     pthread_cond_destroy(&pool->done);
     pthread_mutex_destroy(&pool->lock);
-    pthread_mutex_destroy(&pool->run_lock);
     free(pool);
 }
 
@@ -131,20 +143,23 @@ void wt_pool_run(wt_pool *pool, wt_pool_fn fn, void *arg, size_t count)
             fn(arg, i);
         return;
     }
-    pthread_mutex_lock(&pool->run_lock);
+    run r = {.fn = fn, .arg = arg, .count = count};
+    atomic_init(&r.claimed, 0);
     pthread_mutex_lock(&pool->lock);
-    pool->fn = fn;
-    pool->arg = arg;
-    pool->count = count;
-    atomic_store(&pool->next, 0);
-    pool->busy = pool->workers;
-    pool->generation++;
+    run **at = &pool->runs;
+    while (*at != NULL)
+        at = &(*at)->next;
+    *at = &r;
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
-    work(pool);
+    work(&r);
+    /* every item is claimed: unlist the run, so no worker joins it, and wait
+     * for the workers still finishing their chunks of it */
     pthread_mutex_lock(&pool->lock);
-    while (pool->busy > 0)
+    for (at = &pool->runs; *at != &r; at = &(*at)->next) {
+    }
+    *at = r.next;
+    while (r.helpers > 0)
         pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
-    pthread_mutex_unlock(&pool->run_lock);
 }

@@ -21,8 +21,10 @@ void wt_pool_destroy(wt_pool *pool);
 unsigned wt_pool_cores(void);
 
 /* Run fn(arg, i) for every i in [0, count), spread over the workers and the
- * caller; returns when all are done. One run at a time per pool (callers
- * from several threads are serialised). */
+ * caller; returns when all are done. Callers on several threads run at
+ * once: each works on its own items, and the workers help the oldest run
+ * that still has items to hand out, so a core never waits for another
+ * caller's run to end before starting on the next. */
 typedef void (*wt_pool_fn)(void *arg, size_t i);
 void wt_pool_run(wt_pool *pool, wt_pool_fn fn, void *arg, size_t count);
 
