@@ -1,5 +1,6 @@
-/* pool.c — the engine's parallel-for (see pool.h). Work is handed out in
- * small chunks from one atomic counter, so uneven items balance out. */
+/* pool.c — the engine's parallel-for (see pool.h). Each run hands out its
+ * items in small chunks from its own atomic counter, so uneven items
+ * balance out; the workers take chunks of the oldest run that has some. */
 #include "pool.h"
 
 #include <pthread.h>
