@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nng/nng.h>
+
 typedef struct wt_bench_ctx wt_bench_ctx;
 
 /* Report one result line. baseline > 0; ratio = value / baseline. */
@@ -34,6 +36,13 @@ void wt_bench_progress(wt_bench_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Keep a computed value alive so the optimiser cannot drop the loop. */
 void wt_bench_sink_u64(uint64_t value);
+/* nng_close(s), waiting for it at most 10 s: with Debian's nng 1.5.2 a
+ * close of a REQ socket sometimes never returns (all of pos's client
+ * threads stuck in nng_close, nng's reaper idle; twice in about sixteen
+ * `wattle-bench --quick pos` runs), a close race of that version like
+ * nanomsg/nng#1543. Past that a warning goes to stderr and the benchmark
+ * goes on, the socket left to its stuck thread. */
+void wt_bench_nng_close(nng_socket s);
 
 /* The benchmarks. */
 void wt_bench_sign(wt_bench_ctx *ctx);
@@ -48,5 +57,9 @@ void wt_bench_settle(wt_bench_ctx *ctx);
 void wt_bench_e2e(wt_bench_ctx *ctx);
 void wt_bench_pos(wt_bench_ctx *ctx);
 void wt_bench_sim(wt_bench_ctx *ctx);
+
+/* `wattle-bench --echo-server URL`: the e2e benchmark's bare REQ/REP echo
+ * baseline, in a process of its own, until SIGTERM or SIGINT; 0 then. */
+int wt_bench_echo_serve(const char *url);
 
 #endif /* WATTLE_BENCH_H */

@@ -7,14 +7,19 @@
  *  - nng_submit_single_saturation: the same, one per message, vs a bare nng
  *    REQ/REP echo server (REP contexts driven by their aio callbacks, as in
  *    wattled; faster than one thread per context) at the same concurrency,
- *    the two alternating in rounds;
+ *    the two alternating in rounds. The echo server runs in a process of
+ *    its own (this program, with --echo-server), as wattled does, so that
+ *    the CPU each server spends is counted apart from the clients'
+ *    (clock_getcpuclockid on each server's pid);
  *  - nng_submit_single_own_cost: from the same runs, the time per message
  *    beyond an echo round trip and one verify at the verify ceiling, vs the
  *    echo's round trip (the engine's own work against the transport's);
+ *  - nng_submit_single_server_cpu: wattled's CPU per message in those runs,
+ *    vs the echo server's CPU per round trip plus one verify (the CPU one
+ *    check took on every core in the verify ceiling's run);
  *  - ack_latency_p99_half_load: p99 acknowledgement latency (ms) with the
  *    clients paced to half the single-message rate (their sends spread evenly
- *    over time), vs the echo server's p99
- *    at the same pace;
+ *    over time), vs the echo server's p99 at the same pace;
  *  - http_account_get: GET /v1/accounts/{a} per second over keep-alive
  *    connections, vs GET /healthz (evhttp's floor) on the same connections.
  * The daemon is the built wattled (WATTLED, else ../engine/wattled beside
@@ -231,7 +236,7 @@ static void fund(e2e *f, unsigned clients)
     nng_socket s = dial(f->listen_url);
     if (roundtrip(s, mints, clients) != clients)
         die("funding was refused");
-    nng_close(s);
+    wt_bench_nng_close(s);
 }
 
 /* ------------------------------------------------------- client threads */
@@ -269,7 +274,7 @@ static void *client_main(void *arg)
         if (c->lat_ms != NULL)
             c->lat_ms[m] = (wt_bench_now_s() - t0) * 1e3;
     }
-    nng_close(s);
+    wt_bench_nng_close(s);
     return NULL;
 }
 
@@ -315,11 +320,21 @@ typedef struct {
     size_t count;
     _Atomic size_t next;
     _Atomic size_t ok;
+    _Atomic int64_t cpu_ns; /* the checking threads' CPU, summed */
 } verify_job;
+
+static int64_t clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0)
+        die("clock_gettime");
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void *verify_main(void *arg)
 {
     verify_job *j = arg;
+    int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     size_t i;
     while ((i = atomic_fetch_add(&j->next, 1)) < j->count) {
         wt_tx tx;
@@ -331,10 +346,13 @@ static void *verify_main(void *arg)
                 atomic_fetch_add(&j->ok, 1);
         }
     }
+    atomic_fetch_add(&j->cpu_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0);
     return NULL;
 }
 
-static double verify_ceiling(const wt_ctx *ctx, stx *txs, size_t count)
+/* Transactions checked per second on every core; *cpu_us the CPU one check
+ * took there. */
+static double verify_ceiling(const wt_ctx *ctx, stx *txs, size_t count, double *cpu_us)
 {
     unsigned cores = wt_pool_cores();
     pthread_t th[256];
@@ -349,6 +367,7 @@ static double verify_ceiling(const wt_ctx *ctx, stx *txs, size_t count)
     double dt = wt_bench_now_s() - t0;
     if (atomic_load(&j.ok) != count)
         die("verify baseline failed");
+    *cpu_us = (double)atomic_load(&j.cpu_ns) / 1e3 / (double)count;
     return (double)count / dt;
 }
 
@@ -415,6 +434,58 @@ static void echo_stop(echo_server *e)
         nng_aio_free(e->slots[i].aio);
     }
     nng_close(e->rep);
+}
+
+int wt_bench_echo_serve(const char *url)
+{
+    /* blocked before nng starts its threads, so that only sigwait takes them */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    static echo_server e;
+    echo_start(&e, url);
+    int sig;
+    sigwait(&stop, &sig);
+    echo_stop(&e);
+    return 0;
+}
+
+/* The echo server as a child process (this program with --echo-server),
+ * once it takes connections. */
+static pid_t echo_spawn(const char *url)
+{
+    char exe[WT_PROC_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        die("readlink /proc/self/exe");
+    exe[n] = '\0';
+    char *argv[] = {exe, "--echo-server", (char *)url, NULL};
+    pid_t pid = wt_proc_spawn(NULL, argv);
+    if (pid <= 0)
+        die("echo server");
+    for (int tries = 0;; tries++) {
+        nng_socket s;
+        if (nng_req0_open(&s) != 0)
+            die("echo probe");
+        int rv = nng_dial(s, url, NULL, 0);
+        wt_bench_nng_close(s);
+        if (rv == 0)
+            return pid;
+        if (tries == 200)
+            die("the echo server did not listen within 10 s");
+        wt_proc_sleep_ms(50);
+    }
+}
+
+/* CPU time of process pid so far, in µs. */
+static double process_cpu_us(pid_t pid)
+{
+    clockid_t clock;
+    if (clock_getcpuclockid(pid, &clock) != 0)
+        die("clock_getcpuclockid");
+    return (double)clock_ns(clock) / 1e3;
 }
 
 /* ------------------------------------------------------------ HTTP load */
@@ -554,7 +625,8 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
     stx *flat = malloc(batch_clients * per_client * sizeof *flat);
     for (unsigned c = 0; c < batch_clients; c++)
         memcpy(flat + c * per_client, txs[c], per_client * sizeof *flat);
-    double ceiling = verify_ceiling(f.ctx, flat, batch_clients * per_client);
+    double verify_cpu_us;
+    double ceiling = verify_ceiling(f.ctx, flat, batch_clients * per_client, &verify_cpu_us);
     free(flat);
     free_txs(txs, batch_clients);
     wt_bench_report(ctx, "nng_submit_batched_saturation", batched, "tx/s", ceiling,
@@ -569,26 +641,30 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
     size_t single_per = quick ? 60 : 450, round_per = single_per / rounds;
     wt_bench_progress(ctx, "signing %u x %zu transfers", single_clients, single_per);
     txs = presign(&f, single_clients, single_per);
-    static echo_server echo;
     char echo_url[64];
     snprintf(echo_url, sizeof echo_url, "tcp://127.0.0.1:%d", wt_proc_free_port());
-    echo_start(&echo, echo_url);
-    double single_s = 0, echo_s = 0;
+    pid_t echo_pid = echo_spawn(echo_url);
+    double single_s = 0, echo_s = 0, single_cpu_us = 0, echo_cpu_us = 0;
     size_t round_txs = single_clients * round_per;
     for (unsigned r = 0; r < rounds; r++) {
         stx *slice[CLIENTS_MAX];
         for (unsigned c = 0; c < single_clients; c++)
             slice[c] = txs[c] + r * round_per;
+        double cpu0 = process_cpu_us(f.d.pid);
         double rate =
             run_clients(f.listen_url, slice, single_clients, round_per, 1, 0, NULL, &committed);
+        single_cpu_us += process_cpu_us(f.d.pid) - cpu0;
         if (committed != round_txs)
             die("single: not every transfer was committed");
         single_s += (double)round_txs / rate;
+        cpu0 = process_cpu_us(echo_pid);
         echo_s += (double)round_txs /
                   run_clients(echo_url, slice, single_clients, round_per, 1, 0, NULL, NULL);
+        echo_cpu_us += process_cpu_us(echo_pid) - cpu0;
     }
-    double single = (double)(rounds * round_txs) / single_s;
-    double echo_rate = (double)(rounds * round_txs) / echo_s;
+    size_t msgs = rounds * round_txs;
+    double single = (double)msgs / single_s;
+    double echo_rate = (double)msgs / echo_s;
     wt_bench_report(ctx, "nng_submit_single_saturation", single, "tx/s", echo_rate,
                     "bare nng REQ/REP echo, same concurrency");
     /* The issue's reason for that target is "the engine's own work must
@@ -599,6 +675,16 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
     double own_us = 1e6 / single - 1e6 / echo_rate - 1e6 / ceiling;
     wt_bench_report(ctx, "nng_submit_single_own_cost", own_us, "us/msg", 1e6 / echo_rate,
                     "echo round trip, same concurrency (beyond it and one verify)");
+    /* The same on the servers alone, in CPU (the wall times above include
+     * the clients' CPU, on the same cores here): what wattled spends per
+     * message against what the echo server spends plus one verify. */
+    double wattled_us = single_cpu_us / (double)msgs, echo_us = echo_cpu_us / (double)msgs;
+    wt_bench_progress(ctx,
+                      "single: wattled %.1f us of CPU per message = echo server's %.1f + one "
+                      "verify %.1f + its own %.1f",
+                      wattled_us, echo_us, verify_cpu_us, wattled_us - echo_us - verify_cpu_us);
+    wt_bench_report(ctx, "nng_submit_single_server_cpu", wattled_us, "us/msg",
+                    echo_us + verify_cpu_us, "echo server's CPU per round trip plus one verify");
     free_txs(txs, single_clients);
 
     /* p99 ack latency at half the single-message rate, over some seconds
@@ -613,7 +699,8 @@ void wt_bench_e2e(wt_bench_ctx *ctx)
     double echo_p99 = p99(lat, single_clients * lat_per);
     free(lat);
     free_txs(txs, single_clients);
-    echo_stop(&echo);
+    if (wt_proc_stop(&echo_pid, SIGTERM) != 0)
+        die("the echo server did not stop cleanly");
     wt_bench_report(ctx, "ack_latency_p99_half_load", ack_p99, "ms", echo_p99,
                     "echo p99 at the same pace");
 

@@ -231,7 +231,7 @@ static void *bg_main(void *arg)
         b->committed += submit(s, b->txs + i, BG_BATCH, true);
         wt_proc_sleep_ms(4); /* paced: a steady load, not saturation */
     }
-    nng_close(s);
+    wt_bench_nng_close(s);
     return NULL;
 }
 
@@ -294,8 +294,8 @@ static void measure(pos_bench *f, double *lat_ms, size_t *missed, size_t count, 
             die("no reply");
         nng_free(rep, rep_len);
     }
-    nng_close(req);
-    nng_close(sub);
+    wt_bench_nng_close(req);
+    wt_bench_nng_close(sub);
 }
 
 void wt_bench_pos(wt_bench_ctx *ctx)
@@ -335,7 +335,7 @@ void wt_bench_pos(wt_bench_ctx *ctx)
     nng_socket s = dial_req(f.listen_url);
     if (submit(s, setup, n, true) != n)
         die("setup was refused");
-    nng_close(s);
+    wt_bench_nng_close(s);
 
     size_t count = quick ? 50 : 400;
     uint64_t request = 0;

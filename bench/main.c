@@ -3,6 +3,7 @@
 #include "bench.h"
 #include "common.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,34 @@ void wt_bench_sink_u64(uint64_t value)
     sink ^= value;
 }
 
+#define CLOSE_WAIT_S 10
+
+static void *close_main(void *arg)
+{
+    nng_socket s = {.id = (uint32_t)(uintptr_t)arg};
+    nng_close(s);
+    return NULL;
+}
+
+void wt_bench_nng_close(nng_socket s)
+{
+    pthread_t th;
+    if (pthread_create(&th, NULL, close_main, (void *)(uintptr_t)s.id) != 0) {
+        nng_close(s);
+        return;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += CLOSE_WAIT_S;
+    if (pthread_timedjoin_np(th, NULL, &deadline) == 0)
+        return;
+    pthread_detach(th);
+    fprintf(stderr,
+            "wattle-bench: nng_close did not return within %d s (nng 1.5.2's close race,"
+            " nanomsg/nng#1543); going on without it\n",
+            CLOSE_WAIT_S);
+}
+
 double wt_bench_now_s(void)
 {
     struct timespec ts;
@@ -128,7 +157,11 @@ static void usage(FILE *out)
                  "in the same unit and ratio = value / baseline.\n\n"
                  "  --table   also print a Markdown table of all results on stderr\n"
                  "  --quick   small sizes: checks the benchmarks run, figures mean little\n"
-                 "  --list    list the benchmarks\n\nbenchmarks:\n");
+                 "  --list    list the benchmarks\n"
+                 "  --echo-server URL\n"
+                 "            serve the e2e benchmark's bare nng echo baseline on URL until\n"
+                 "            SIGTERM (e2e starts it itself, as a process of its own)\n\n"
+                 "benchmarks:\n");
     for (size_t i = 0; i < BENCH_COUNT; i++)
         fprintf(out, "  %-10s %s\n", benches[i].name, benches[i].summary);
 }
@@ -140,6 +173,8 @@ int main(int argc, char **argv)
     bool table = false;
     const char *names[BENCH_COUNT + 1];
     size_t names_count = 0;
+    if (argc == 3 && strcmp(argv[1], "--echo-server") == 0)
+        return wt_bench_echo_serve(argv[2]);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
