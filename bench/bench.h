@@ -38,7 +38,7 @@ void wt_bench_progress(wt_bench_ctx *ctx, const char *fmt, ...)
 void wt_bench_sink_u64(uint64_t value);
 /* nng_close(s), waiting for it at most 10 s: with Debian's nng 1.5.2 a
  * close of a REQ socket sometimes never returns (all of pos's client
- * threads stuck in nng_close, nng's reaper idle; twice in about sixteen
+ * threads stuck in nng_close, nng's reaper idle; in five of thirty
  * `wattle-bench --quick pos` runs), a close race of that version like
  * nanomsg/nng#1543. Past that a warning goes to stderr and the benchmark
  * goes on, the socket left to its stuck thread. */
