@@ -36,12 +36,10 @@ void wt_bench_progress(wt_bench_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Keep a computed value alive so the optimiser cannot drop the loop. */
 void wt_bench_sink_u64(uint64_t value);
-/* nng_close(s), waiting for it at most 10 s: with Debian's nng 1.5.2 a
- * close of a REQ socket sometimes never returns (all of pos's client
- * threads stuck in nng_close, nng's reaper idle; in five of thirty
- * `wattle-bench --quick pos` runs), a close race of that version like
- * nanomsg/nng#1543. Past that a warning goes to stderr and the benchmark
- * goes on, the socket left to its stuck thread. */
+/* nng_close(s) through wt_nng_close_within (wallet/cli/node_client.h),
+ * waiting at most 10 s: with Debian's nng 1.5.2 the pos benchmark's closes
+ * hung for good in five of thirty `--quick pos` runs (nng's reaper stuck on
+ * a SUB pipe). Past that a warning goes to stderr and the benchmark goes on. */
 void wt_bench_nng_close(nng_socket s);
 
 /* The benchmarks. */

@@ -2,8 +2,8 @@
  * benchmarks (all when none is named) and prints one JSON object per result. */
 #include "bench.h"
 #include "common.h"
+#include "node_client.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,32 +68,15 @@ void wt_bench_sink_u64(uint64_t value)
     sink ^= value;
 }
 
-#define CLOSE_WAIT_S 10
-
-static void *close_main(void *arg)
-{
-    nng_socket s = {.id = (uint32_t)(uintptr_t)arg};
-    nng_close(s);
-    return NULL;
-}
+#define CLOSE_WAIT_MS 10000
 
 void wt_bench_nng_close(nng_socket s)
 {
-    pthread_t th;
-    if (pthread_create(&th, NULL, close_main, (void *)(uintptr_t)s.id) != 0) {
-        nng_close(s);
-        return;
-    }
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += CLOSE_WAIT_S;
-    if (pthread_timedjoin_np(th, NULL, &deadline) == 0)
-        return;
-    pthread_detach(th);
-    fprintf(stderr,
-            "wattle-bench: nng_close did not return within %d s (nng 1.5.2's close race,"
-            " nanomsg/nng#1543); going on without it\n",
-            CLOSE_WAIT_S);
+    if (!wt_nng_close_within(s, CLOSE_WAIT_MS))
+        fprintf(stderr,
+                "wattle-bench: nng_close did not return within %d s (nng 1.5.2's stuck reaper,"
+                " see README Limits); going on without it\n",
+                CLOSE_WAIT_MS / 1000);
 }
 
 double wt_bench_now_s(void)

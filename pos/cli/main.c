@@ -391,7 +391,7 @@ static int cmd_request(int argc, char **argv)
     status = result == 0 ? 0 : 1;
 done:
     if (sub_open)
-        nng_close(sub);
+        wt_nng_close_within(sub, 2000); /* the answer is known: do not wait on nng */
     wt_cli_session_close(&s);
     return status;
 }

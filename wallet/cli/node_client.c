@@ -13,10 +13,16 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* How long a finished exchange waits for nng_close (wt_nng_close_within). */
+#define NNG_CLOSE_WAIT_MS 2000
 
 static void set_error(wt_node_error *error, wt_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -476,7 +482,7 @@ done:
     free(decoded);
     if (reply != NULL)
         nng_free(reply, reply_len);
-    nng_close(sock);
+    wt_nng_close_within(sock, NNG_CLOSE_WAIT_MS);
     free(request);
     return err;
 }
@@ -491,4 +497,57 @@ wt_err wt_node_submit_txs(const wt_node_client *client, wt_node_error *error,
     if (client->kind == WT_NODE_NNG)
         return nng_submit(client, error, results, txs, tx_lens, count);
     return http_submit(client, error, results, txs, tx_lens, count);
+}
+
+/* ------------------------------------------------------- bounded calls */
+
+typedef struct {
+    void (*fn)(void *arg);
+    _Alignas(max_align_t) unsigned char arg[]; /* the caller's bytes */
+} run_job;
+
+static void *run_main(void *p)
+{
+    run_job *job = p;
+    job->fn(job->arg);
+    free(job);
+    return NULL;
+}
+
+bool wt_run_within(void (*fn)(void *arg), const void *arg, size_t arg_len, int64_t timeout_ms)
+{
+    WT_ASSERT(fn != NULL && (arg != NULL || arg_len == 0) && timeout_ms >= 0);
+    run_job *job = arg_len <= SIZE_MAX - sizeof(run_job) ? malloc(sizeof(run_job) + arg_len) : NULL;
+    pthread_t th;
+    if (job != NULL) {
+        job->fn = fn;
+        if (arg_len > 0)
+            memcpy(job->arg, arg, arg_len);
+    }
+    if (job == NULL || pthread_create(&th, NULL, run_main, job) != 0) {
+        free(job);
+        fn((void *)(uintptr_t)arg); /* no thread to spare: here, however long */
+        return true;
+    }
+    struct timespec deadline; /* pthread_timedjoin_np counts on CLOCK_REALTIME */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    int64_t ns = deadline.tv_nsec + timeout_ms % 1000 * 1000000;
+    deadline.tv_sec += (time_t)(timeout_ms / 1000 + ns / 1000000000);
+    deadline.tv_nsec = (long)(ns % 1000000000);
+    if (pthread_timedjoin_np(th, NULL, &deadline) == 0)
+        return true;
+    pthread_detach(th);
+    return false;
+}
+
+static void close_socket(void *arg)
+{
+    nng_socket s;
+    memcpy(&s, arg, sizeof s);
+    nng_close(s);
+}
+
+bool wt_nng_close_within(nng_socket s, int64_t timeout_ms)
+{
+    return wt_run_within(close_socket, &s, sizeof s, timeout_ms);
 }

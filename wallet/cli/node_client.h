@@ -15,6 +15,7 @@
 
 #include "common.h"
 
+#include <nng/nng.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,5 +73,20 @@ typedef struct {
 wt_err wt_node_submit_txs(const wt_node_client *client, wt_node_error *error,
                           wt_node_result *results, const uint8_t *const *txs, const size_t *tx_lens,
                           size_t count);
+
+/* Run fn on a thread of its own and wait at most timeout_ms for it to
+ * return; fn gets a copy of the arg_len bytes at arg, so the caller's may go
+ * at once. true: fn returned in time (or ran on this thread, when no thread
+ * could be started). false: it is still running; it finishes on its own
+ * (detached) and its copy of arg is freed then. */
+bool wt_run_within(void (*fn)(void *arg), const void *arg, size_t arg_len, int64_t timeout_ms);
+
+/* nng_close(s), waiting for it at most timeout_ms; false when it did not
+ * return in that time (the socket is then left to a thread of its own). With
+ * Debian's nng 1.5.2, nng's one reaper thread can get stuck for good on
+ * destroying a pipe whose receive is half begun (seen on SUB pipes under a
+ * stream of events), and from then on every close in the process waits
+ * forever; a command that is finishing anyway should not wait with it. */
+bool wt_nng_close_within(nng_socket s, int64_t timeout_ms);
 
 #endif /* WATTLE_CLI_NODE_CLIENT_H */
