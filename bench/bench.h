@@ -56,8 +56,10 @@ void wt_bench_e2e(wt_bench_ctx *ctx);
 void wt_bench_pos(wt_bench_ctx *ctx);
 void wt_bench_sim(wt_bench_ctx *ctx);
 
-/* `wattle-bench --echo-server URL`: the e2e benchmark's bare REQ/REP echo
- * baseline, in a process of its own, until SIGTERM or SIGINT; 0 then. */
-int wt_bench_echo_serve(const char *url);
+/* `wattle-bench --echo-server URL [--verify]`: the e2e benchmark's bare
+ * REQ/REP echo baseline, in a process of its own, until SIGTERM or SIGINT;
+ * 0 then. With verify, each request's transactions are decoded and their
+ * signatures checked before the answer (rejected when one is bad). */
+int wt_bench_echo_serve(const char *url, bool verify);
 
 #endif /* WATTLE_BENCH_H */

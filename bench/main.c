@@ -141,9 +141,10 @@ static void usage(FILE *out)
                  "  --table   also print a Markdown table of all results on stderr\n"
                  "  --quick   small sizes: checks the benchmarks run, figures mean little\n"
                  "  --list    list the benchmarks\n"
-                 "  --echo-server URL\n"
+                 "  --echo-server URL [--verify]\n"
                  "            serve the e2e benchmark's bare nng echo baseline on URL until\n"
-                 "            SIGTERM (e2e starts it itself, as a process of its own)\n\n"
+                 "            SIGTERM (e2e starts it itself, as a process of its own); with\n"
+                 "            --verify, check each request's signatures before answering\n\n"
                  "benchmarks:\n");
     for (size_t i = 0; i < BENCH_COUNT; i++)
         fprintf(out, "  %-10s %s\n", benches[i].name, benches[i].summary);
@@ -156,8 +157,12 @@ int main(int argc, char **argv)
     bool table = false;
     const char *names[BENCH_COUNT + 1];
     size_t names_count = 0;
-    if (argc == 3 && strcmp(argv[1], "--echo-server") == 0)
-        return wt_bench_echo_serve(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "--echo-server") == 0) {
+        if (argc == 3 || (argc == 4 && strcmp(argv[3], "--verify") == 0))
+            return wt_bench_echo_serve(argv[2], argc == 4);
+        fprintf(stderr, "wattle-bench: --echo-server takes a URL and then only --verify\n");
+        return 2;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
