@@ -336,20 +336,26 @@ static int64_t clock_ns(clockid_t clock)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* What no ledger can skip for one transaction: decode it, hash it, check
+ * its signature; true when it is good. */
+static bool tx_checks(const wt_ctx *ctx, const uint8_t *raw, size_t len)
+{
+    wt_tx tx;
+    const char *field;
+    uint8_t txid[32];
+    if (wt_tx_decode(&tx, &field, raw, len) != WT_OK)
+        return false;
+    wt_tx_id_encoded(txid, raw, len);
+    return wt_tx_verify(ctx, &tx, txid);
+}
+
 static void *verify_main(void *arg)
 {
     verify_job *j = arg;
     size_t i;
-    while ((i = atomic_fetch_add(&j->next, 1)) < j->count) {
-        wt_tx tx;
-        const char *field;
-        uint8_t txid[32];
-        if (wt_tx_decode(&tx, &field, j->txs[i].raw, j->txs[i].len) == WT_OK) {
-            wt_tx_id_encoded(txid, j->txs[i].raw, j->txs[i].len);
-            if (wt_tx_verify(j->ctx, &tx, txid))
-                atomic_fetch_add(&j->ok, 1);
-        }
-    }
+    while ((i = atomic_fetch_add(&j->next, 1)) < j->count)
+        if (tx_checks(j->ctx, j->txs[i].raw, j->txs[i].len))
+            atomic_fetch_add(&j->ok, 1);
     return NULL;
 }
 
@@ -386,26 +392,19 @@ typedef struct {
     echo_slot slots[ECHO_CONTEXTS];
 } echo_server;
 
-/* What the verifying echo does to a request and no ledger can skip: decode
- * each transaction, hash it and check its signature, on nng's thread (as
- * wattled does a small request); true when every one is good. */
-static bool echo_verify(const wt_ctx *ctx, const nng_msg *msg)
+/* The verifying echo's work on a request: tx_checks on each transaction,
+ * on nng's thread (as wattled does a small request); true when every one is
+ * good. */
+static bool echo_verify(const wt_ctx *ctx, nng_msg *msg)
 {
     const uint8_t *txs[BATCH];
     size_t lens[BATCH], count = 0;
-    if (wt_wire_request_decode(txs, lens, BATCH, &count, nng_msg_body((nng_msg *)msg),
-                               nng_msg_len((nng_msg *)msg)) != WT_OK)
+    if (wt_wire_request_decode(txs, lens, BATCH, &count, nng_msg_body(msg), nng_msg_len(msg)) !=
+        WT_OK)
         return false;
-    for (size_t i = 0; i < count; i++) {
-        wt_tx tx;
-        const char *field;
-        uint8_t txid[32];
-        if (wt_tx_decode(&tx, &field, txs[i], lens[i]) != WT_OK)
+    for (size_t i = 0; i < count; i++)
+        if (!tx_checks(ctx, txs[i], lens[i]))
             return false;
-        wt_tx_id_encoded(txid, txs[i], lens[i]);
-        if (!wt_tx_verify(ctx, &tx, txid))
-            return false;
-    }
     return true;
 }
 
